@@ -1,0 +1,92 @@
+"""Foundation commands: init, passwd, doctor, remember, search."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..clock import parse_when
+from ..unlock import resolve_passphrase
+from .app import JsonOpt, NowOpt, app, emit_json, prompt_passphrase, state
+
+
+@app.command()
+def init(
+    ctx: typer.Context,
+    keyring: Annotated[bool, typer.Option("--keyring", help="Also keep the key in the OS keyring.")]
+    = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create a new encrypted memory bank."""
+    st = state(ctx)
+    services = st.create()
+    result = {"home": str(st.home), "db_id": services.bank.db_id, "keyring": None}
+    if keyring:
+        from ..unlock import store_in_keyring
+
+        result["keyring"] = store_in_keyring(services.bank)
+    if as_json:
+        emit_json(result)
+    else:
+        typer.echo(f"Created an encrypted memory bank in {st.home}")
+
+
+@app.command()
+def passwd(
+    ctx: typer.Context,
+    new_passphrase_file: Annotated[Path | None, typer.Option(
+        "--new-passphrase-file", help="Read the new passphrase from this file.")] = None,
+) -> None:
+    """Change the passphrase. Only the small key file is rewritten, never the database."""
+    import os
+
+    st = state(ctx)
+    services = st.services()
+    if new_passphrase_file is not None:
+        new = resolve_passphrase(new_passphrase_file, None)
+    elif os.environ.get("SECONDME_NEW_PASSPHRASE"):
+        new = os.environ["SECONDME_NEW_PASSPHRASE"]
+    else:
+        new = prompt_passphrase("New passphrase", True)
+    from ..unlock import kdf_params
+
+    services.bank.change_passphrase(new, kdf_params())
+    typer.echo("Passphrase changed; the database itself was not rewritten.")
+
+
+@app.command()
+def remember(
+    ctx: typer.Context,
+    text: Annotated[str, typer.Argument(help="What to remember.")],
+    at: Annotated[str | None, typer.Option("--at", help="When it happened (ISO date/time).")]
+    = None,
+    importance: Annotated[float, typer.Option(min=0.0, max=1.0)] = 0.5,
+    now: NowOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Store a memory, told in your own words."""
+    services = state(ctx).services(now)
+    when = parse_when(at) if at else None
+    memory_id = services.memory.remember(text, at=when, importance=importance, source="cli")
+    if as_json:
+        emit_json(services.memory.get(memory_id).to_public())
+    else:
+        typer.echo(f"Remembered #{memory_id}")
+
+
+@app.command()
+def doctor(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """Check the installation: Python, llama.cpp, models, and the memory bank."""
+    from ..doctor import run_checks
+
+    report = run_checks(state(ctx))
+    if as_json:
+        emit_json(report)
+    else:
+        from ..doctor import render
+
+        render(report)
+    if not report["ok"]:
+        raise typer.Exit(1)

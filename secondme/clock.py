@@ -1,0 +1,69 @@
+"""Time for everything time-dependent, with one override (`--now` / SECONDME_NOW).
+
+Times are stored as naive local ISO strings (seconds precision): a personal
+memory is about the person's own calendar day, so "on April 27th" must mean
+their April 27th, not UTC's.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import date, datetime, timedelta
+
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def parse_when(text: str) -> datetime:
+    """Parses an ISO date or datetime typed by a person; aware times become local naive."""
+    value = text.strip()
+    if not value:
+        raise ValueError("empty date")
+    if value.endswith("Z"):
+        value = value[:-1] + "+00:00"
+    if _DATE_ONLY.match(value):
+        return datetime.combine(date.fromisoformat(value), datetime.min.time())
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError(f"not an ISO date or datetime: {text!r} (try 2024-05-01 or "
+                         "2024-05-01T14:30)") from exc
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone().replace(tzinfo=None)
+    return parsed.replace(microsecond=0)
+
+
+def to_iso(moment: datetime) -> str:
+    if moment.tzinfo is not None:
+        moment = moment.astimezone().replace(tzinfo=None)
+    return moment.replace(microsecond=0).isoformat()
+
+
+def from_iso(text: str) -> datetime:
+    return parse_when(text)
+
+
+def days_between(earlier: datetime, later: datetime) -> float:
+    return (later - earlier) / timedelta(days=1)
+
+
+class Clock:
+    """Returns 'now', fixed when an override is given (tests, `--now`, SECONDME_NOW)."""
+
+    def __init__(self, fixed: datetime | None = None) -> None:
+        self._fixed = fixed
+
+    @classmethod
+    def from_env(cls, override: str | None = None) -> Clock:
+        text = override or os.environ.get("SECONDME_NOW")
+        return cls(parse_when(text) if text else None)
+
+    @property
+    def fixed(self) -> bool:
+        return self._fixed is not None
+
+    def now(self) -> datetime:
+        return self._fixed if self._fixed is not None else datetime.now().replace(microsecond=0)
+
+    def now_iso(self) -> str:
+        return to_iso(self.now())

@@ -1,0 +1,91 @@
+"""Settings: defaults, overridden by `config.toml` in the home, then by environment variables."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+CONFIG_NAME = "config.toml"
+
+
+class ConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    model: str | None = None           # path to a GGUF; None = the embedded Gemma 3 270M
+    n_ctx: int = 4096
+    n_gpu_layers: int = -1             # all layers when the build can offload
+    max_reply_tokens: int = 256
+    temperature: float = 0.7
+    embedding_model: str | None = None  # path; None = the packaged all-MiniLM-L6-v2
+    user_name: str = "User"
+    assistant_name: str = "Second Me"
+    tau_days: float = 7.0              # forgetting time constant τ
+    archive_threshold: float = 0.05    # θ: below this retention a memory is archived
+    retrieval_k: int = 8
+    session_idle_minutes: int = 30
+    idle_lock_minutes: int = 0         # 0 = never lock the TUI when idle
+    use_keyring: bool = False
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def config_path(self) -> Path:
+        return self.home / CONFIG_NAME
+
+
+_ENV = {
+    "model": "SECONDME_MODEL",
+    "n_ctx": "SECONDME_N_CTX",
+    "n_gpu_layers": "SECONDME_N_GPU_LAYERS",
+    "user_name": "SECONDME_USER",
+    "tau_days": "SECONDME_TAU_DAYS",
+    "archive_threshold": "SECONDME_THETA",
+}
+
+
+def _coerce(name: str, value: object, kind: type) -> object:
+    try:
+        if kind is bool:
+            return value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes")
+        if kind is int:
+            return int(value)  # type: ignore[arg-type]
+        if kind is float:
+            return float(value)  # type: ignore[arg-type]
+        return str(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"config value {name} = {value!r} is not a valid {kind.__name__}") from exc
+
+
+def load_settings(home: Path, **overrides: object) -> Settings:
+    settings = Settings(home=home)
+    kinds = {f.name: f.type for f in fields(Settings)}
+    simple = {"int": int, "float": float, "bool": bool, "str | None": str, "str": str}
+    values: dict[str, object] = {}
+    path = home / CONFIG_NAME
+    if path.exists():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+        for key, value in data.items():
+            if key in kinds and key not in ("home", "extra"):
+                values[key] = _coerce(key, value, simple.get(str(kinds[key]), str))
+    for key, env in _ENV.items():
+        if os.environ.get(env):
+            values[key] = _coerce(key, os.environ[env], simple.get(str(kinds[key]), str))
+    for key, value in overrides.items():
+        if value is not None:
+            values[key] = value
+    settings = replace(settings, **values)
+    if settings.n_ctx < 512:
+        raise ConfigError("n_ctx must be at least 512")
+    if not 0 < settings.archive_threshold < 1:
+        raise ConfigError("archive_threshold must be between 0 and 1")
+    if settings.tau_days <= 0:
+        raise ConfigError("tau_days must be positive")
+    return settings

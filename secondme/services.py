@@ -1,0 +1,82 @@
+"""The composition root: builds every service from settings and an unlocked bank.
+
+Nothing else constructs models, embedders or connections; tests pass fakes in.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from storage import Bank
+
+from .clock import Clock
+from .config import Settings
+from .decay import DecayParams
+from .embeddings import Embedder, SentenceTransformerEmbedder
+from .llm.base import TextModel
+from .memory import MemoryService
+from .paths import model_cache_dir
+
+
+def resolve_model_path(settings: Settings) -> Path:
+    if settings.model:
+        path = Path(settings.model).expanduser()
+        if not path.is_file():
+            raise FileNotFoundError(f"model file not found: {path}")
+        return path
+    from .llm.llama import default_model_path
+
+    return default_model_path(model_cache_dir())
+
+
+def load_model(settings: Settings) -> TextModel:
+    from .llm.llama import LlamaModel
+
+    return LlamaModel(resolve_model_path(settings), n_ctx=settings.n_ctx,
+                      n_gpu_layers=settings.n_gpu_layers)
+
+
+def load_embedder(settings: Settings) -> Embedder:
+    path = Path(settings.embedding_model).expanduser() if settings.embedding_model else None
+    return SentenceTransformerEmbedder(path)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    clock: Clock
+    bank: Bank
+    memory: MemoryService
+    _embedder: Embedder | None = None
+    _model: TextModel | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def embedder(self) -> Embedder:
+        with self._lock:
+            if self._embedder is None:
+                self._embedder = load_embedder(self.settings)
+            return self._embedder
+
+    def model(self) -> TextModel:
+        with self._lock:
+            if self._model is None:
+                self._model = load_model(self.settings)
+            return self._model
+
+    @property
+    def model_loaded(self) -> bool:
+        return self._model is not None
+
+    def close(self) -> None:
+        self.bank.close()
+
+
+def build_services(settings: Settings, bank: Bank, clock: Clock | None = None, *,
+                   embedder: Embedder | None = None, model: TextModel | None = None) -> Services:
+    clock = clock or Clock.from_env()
+    decay = DecayParams(tau_days=settings.tau_days, threshold=settings.archive_threshold)
+    memory = MemoryService(bank, clock, decay)
+    return Services(settings=settings, clock=clock, bank=bank, memory=memory,
+                    _embedder=embedder, _model=model)

@@ -1,0 +1,101 @@
+"""Getting the passphrase (or the keyring's key) and opening the bank with it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from storage import Bank, KeyFileError, create_bank, keyfile, open_with_key, unlock_bank
+from storage.bank import BankPaths
+
+KEYRING_SERVICE = "secondme"
+# Backends that would keep the data key in plaintext, or nowhere.
+_UNSAFE_KEYRINGS = ("keyring.backends.fail", "keyrings.alt", "keyring.backends.null")
+
+PassphrasePrompt = Callable[[str, bool], str]
+
+
+class PassphraseUnavailable(Exception):
+    pass
+
+
+def read_passphrase_file(path: Path) -> str:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PassphraseUnavailable(f"cannot read passphrase file {path}: {exc}") from exc
+    return text.rstrip("\r\n")
+
+
+def resolve_passphrase(passphrase_file: Path | None, prompt: PassphrasePrompt | None,
+                       *, confirm: bool = False) -> str:
+    """--passphrase-file, then SECONDME_PASSPHRASE, then an interactive prompt."""
+    if passphrase_file is not None:
+        return read_passphrase_file(passphrase_file)
+    env = os.environ.get("SECONDME_PASSPHRASE")
+    if env:
+        return env
+    if prompt is None:
+        raise PassphraseUnavailable(
+            "no passphrase: set SECONDME_PASSPHRASE, pass --passphrase-file, or run interactively")
+    return prompt("Passphrase", confirm)
+
+
+def kdf_params() -> keyfile.KdfParams:
+    """SECONDME_KDF=fast uses the weakest parameters the floors allow (test suites only)."""
+    return keyfile.FAST_KDF if os.environ.get("SECONDME_KDF") == "fast" else keyfile.DEFAULT_KDF
+
+
+# -- keyring slot ---------------------------------------------------------------
+def _keyring_backend():
+    try:
+        import keyring
+    except ImportError:
+        return None
+    backend = keyring.get_keyring()
+    name = f"{type(backend).__module__}.{type(backend).__name__}"
+    if any(name.startswith(bad) for bad in _UNSAFE_KEYRINGS) or getattr(backend, "priority", 0) <= 0:
+        return None
+    return backend
+
+
+def keyring_available() -> bool:
+    return _keyring_backend() is not None
+
+
+def store_in_keyring(bank: Bank) -> str:
+    backend = _keyring_backend()
+    if backend is None:
+        raise KeyFileError("no secure OS keyring is available; use the passphrase")
+    backend.set_password(KEYRING_SERVICE, bank.db_id, bank.data_key_copy().hex())
+    return f"{type(backend).__module__}.{type(backend).__name__}"
+
+
+def unlock_from_keyring(home: Path, db_id: str) -> Bank | None:
+    backend = _keyring_backend()
+    if backend is None:
+        return None
+    try:
+        secret = backend.get_password(KEYRING_SERVICE, db_id)
+    except Exception:  # a locked or broken keyring is not fatal: fall back to the passphrase
+        return None
+    if not secret:
+        return None
+    return open_with_key(home, bytearray(bytes.fromhex(secret)), db_id)
+
+
+def open_bank(home: Path, passphrase_file: Path | None, prompt: PassphrasePrompt | None,
+              *, use_keyring: bool = False) -> Bank:
+    if use_keyring and BankPaths(home).db.exists():
+        from storage import read_db_id
+
+        bank = unlock_from_keyring(home, read_db_id(home))
+        if bank is not None:
+            return bank
+    return unlock_bank(home, resolve_passphrase(passphrase_file, prompt))
+
+
+def init_bank(home: Path, passphrase_file: Path | None, prompt: PassphrasePrompt | None) -> Bank:
+    passphrase = resolve_passphrase(passphrase_file, prompt, confirm=True)
+    return create_bank(home, passphrase, kdf_params())

@@ -1,0 +1,193 @@
+"""Queries over the `memories` table and its FTS5 index. Callers own the transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from .records import MEMORY_KINDS, TRUST_LEVELS, Memory
+from .sqlcipher import sqlite_utils
+
+COLUMNS = ("id, kind, text, event_at, recorded_at, source, source_ref, session_id, document_id, "
+           "importance, strength, last_reinforced_at, recall_count, state, pinned, trust, "
+           "content_hash, embedding_model, meta")
+
+_STOPWORDS = frozenset("""
+a about above after again against all am an and any are as at be because been before being
+below between both but by can could did do does doing down during each few for from further had
+has have having he her here hers herself him himself his how i if in into is it its itself just
+me more most my myself no nor not now of off on once only or other our ours ourselves out over
+own same she should so some such than that the their theirs them themselves then there these
+they this those through to too under until up very was we were what when where which while who
+whom why will with would you your yours yourself yourselves tell remember know last ago
+""".split())
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(unicodedata.normalize("NFC", text).encode("utf-8", "surrogatepass"))\
+        .hexdigest()
+
+
+def clean_text(text: str) -> str:
+    """Text as stored: lone surrogates replaced, NULs dropped, so FTS and UTF-8 never choke."""
+    text = text.encode("utf-8", "replace").decode("utf-8") if _has_surrogates(text) else text
+    return text.replace("\x00", "")
+
+
+def _has_surrogates(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def fts_query(text: str, *, keep_stopwords: bool = False) -> str | None:
+    """Turns any user text into a safe FTS5 query: quoted terms joined by OR.
+
+    Quoting every term neutralises FTS syntax (NEAR(, *, -, unbalanced quotes);
+    OR lets BM25 rank partial matches instead of demanding every word.
+    """
+    words = [w.lower() for w in _WORD.findall(clean_text(text))]
+    terms = [w for w in words if keep_stopwords or w not in _STOPWORDS]
+    if not terms:
+        terms = words
+    seen: list[str] = []
+    for term in terms:
+        if term not in seen:
+            seen.append(term)
+    if not seen:
+        return None
+    return " OR ".join('"' + t.replace('"', '""') + '"' for t in seen[:64])
+
+
+def insert(db: sqlite_utils.Database, record: dict[str, Any]) -> int:
+    if record["kind"] not in MEMORY_KINDS:
+        raise ValueError(f"unknown memory kind {record['kind']!r}")
+    if record["trust"] not in TRUST_LEVELS:
+        raise ValueError(f"unknown trust level {record['trust']!r}")
+    row = dict(record)
+    row["text"] = clean_text(row["text"])
+    row.setdefault("content_hash", content_hash(row["text"]))
+    for key in ("source_ref", "meta"):
+        if not isinstance(row.get(key, "{}"), str):
+            row[key] = json.dumps(row[key], ensure_ascii=False, sort_keys=True)
+    if "pinned" in row:
+        row["pinned"] = int(bool(row["pinned"]))
+    columns = list(row)
+    placeholders = ", ".join("?" for _ in columns)
+    cursor = db.execute(
+        f"INSERT INTO memories ({', '.join(columns)}) VALUES ({placeholders})",
+        [row[c] for c in columns],
+    )
+    return int(cursor.lastrowid)
+
+
+def get(db: sqlite_utils.Database, memory_id: int) -> Memory | None:
+    rows = list(db.query(f"SELECT {COLUMNS} FROM memories WHERE id = ?", [memory_id]))
+    return Memory.from_row(rows[0]) if rows else None
+
+
+def get_many(db: sqlite_utils.Database, ids: Iterable[int]) -> dict[int, Memory]:
+    wanted = list(dict.fromkeys(int(i) for i in ids))
+    found: dict[int, Memory] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        marks = ",".join("?" for _ in chunk)
+        for row in db.query(f"SELECT {COLUMNS} FROM memories WHERE id IN ({marks})", chunk):
+            found[row["id"]] = Memory.from_row(row)
+    return found
+
+
+def find_by_hash(db: sqlite_utils.Database, digest: str, kind: str | None = None) -> Memory | None:
+    sql = f"SELECT {COLUMNS} FROM memories WHERE content_hash = ?"
+    args: list[Any] = [digest]
+    if kind:
+        sql += " AND kind = ?"
+        args.append(kind)
+    rows = list(db.query(sql + " ORDER BY id LIMIT 1", args))
+    return Memory.from_row(rows[0]) if rows else None
+
+
+def update(db: sqlite_utils.Database, memory_id: int, **changes: Any) -> None:
+    if not changes:
+        return
+    for key in ("source_ref", "meta"):
+        if key in changes and not isinstance(changes[key], str):
+            changes[key] = json.dumps(changes[key], ensure_ascii=False, sort_keys=True)
+    if "pinned" in changes:
+        changes["pinned"] = int(bool(changes["pinned"]))
+    if "text" in changes:
+        changes["text"] = clean_text(changes["text"])
+        changes["content_hash"] = content_hash(changes["text"])
+    sets = ", ".join(f"{k} = ?" for k in changes)
+    db.execute(f"UPDATE memories SET {sets} WHERE id = ?", [*changes.values(), memory_id])
+
+
+def bm25_search(db: sqlite_utils.Database, query: str, *, limit: int = 50,
+                include_archived: bool = False,
+                kinds: Iterable[str] | None = None) -> list[tuple[int, float]]:
+    """(id, score) pairs, best first; score = -bm25 so that higher is better."""
+    match = fts_query(query)
+    if match is None:
+        return []
+    sql = ("SELECT m.id AS id, -bm25(memories_fts) AS score FROM memories_fts "
+           "JOIN memories m ON m.id = memories_fts.rowid WHERE memories_fts MATCH ?")
+    args: list[Any] = [match]
+    if not include_archived:
+        sql += " AND m.state = 'active'"
+    kinds = list(kinds or [])
+    if kinds:
+        sql += f" AND m.kind IN ({','.join('?' for _ in kinds)})"
+        args.extend(kinds)
+    sql += " ORDER BY bm25(memories_fts) LIMIT ?"
+    args.append(int(limit))
+    return [(row[0], float(row[1])) for row in db.execute(sql, args).fetchall()]
+
+
+def iter_embeddings(db: sqlite_utils.Database, model: str,
+                    batch: int = 5000) -> Iterator[list[tuple[int, bytes, str]]]:
+    """(id, blob, state) in batches, for building the in-memory vector index."""
+    last = 0
+    while True:
+        rows = db.execute(
+            "SELECT id, embedding, state FROM memories WHERE embedding IS NOT NULL "
+            "AND embedding_model = ? AND id > ? ORDER BY id LIMIT ?", [model, last, batch],
+        ).fetchall()
+        if not rows:
+            return
+        yield [(r[0], r[1], r[2]) for r in rows]
+        last = rows[-1][0]
+
+
+def missing_embeddings(db: sqlite_utils.Database, model: str, limit: int) -> list[tuple[int, str]]:
+    return [(r[0], r[1]) for r in db.execute(
+        "SELECT id, text FROM memories WHERE (embedding IS NULL OR embedding_model IS NOT ?) "
+        "ORDER BY id LIMIT ?", [model, limit]).fetchall()]
+
+
+def count(db: sqlite_utils.Database, state: str | None = "active") -> int:
+    if state is None:
+        return db.execute("SELECT count(*) FROM memories").fetchone()[0]
+    return db.execute("SELECT count(*) FROM memories WHERE state = ?", [state]).fetchone()[0]
+
+
+def delete_everywhere(db: sqlite_utils.Database, memory_id: int) -> dict[str, int]:
+    """Hard delete: the row (its FTS entry goes with it via trigger), summary links, fact evidence."""
+    removed = {
+        "summary_links": db.execute(
+            "DELETE FROM summary_sources WHERE source_type = 'memory' AND source_id = ?",
+            [memory_id]).rowcount,
+        "fact_evidence": db.execute(
+            "DELETE FROM fact_sources WHERE memory_id = ?", [memory_id]).rowcount,
+    }
+    db.execute("UPDATE summaries SET memory_id = NULL WHERE memory_id = ?", [memory_id])
+    db.execute("UPDATE profile_facts SET memory_id = NULL WHERE memory_id = ?", [memory_id])
+    removed["memory"] = db.execute("DELETE FROM memories WHERE id = ?", [memory_id]).rowcount
+    return removed

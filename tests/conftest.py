@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from secondme.clock import Clock
+from secondme.config import load_settings
+from secondme.services import build_services
+from storage import FAST_KDF, create_bank
+
+from .fakes import FakeModel, HashingEmbedder
+
+PASSPHRASE = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test touches the real home, keyring or clock."""
+    monkeypatch.setenv("SECONDME_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("SECONDME_KDF", "fast")
+    monkeypatch.setenv("SECONDME_MODEL_CACHE", str(Path.home() / ".cache" / "secondme" / "models"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    for var in ("SECONDME_PASSPHRASE", "SECONDME_NOW", "SECONDME_MODEL", "SECONDME_NEW_PASSPHRASE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def bank(home: Path):
+    b = create_bank(home, PASSPHRASE, FAST_KDF)
+    yield b
+    b.close()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(datetime(2024, 5, 1, 12, 0, 0))
+
+
+@pytest.fixture
+def fake_model() -> FakeModel:
+    return FakeModel()
+
+
+@pytest.fixture
+def embedder() -> HashingEmbedder:
+    return HashingEmbedder()
+
+
+@pytest.fixture
+def services(bank, clock, home, fake_model, embedder):
+    settings = load_settings(home)
+    svc = build_services(settings, bank, clock, embedder=embedder, model=fake_model)
+    yield svc
+    svc.close()

@@ -1,0 +1,91 @@
+"""The foundation commands, driven as a person would: through the real entry point."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(args: list[str], env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess:
+    full = {**os.environ, **env}
+    proc = subprocess.run([sys.executable, "-m", "secondme", *args], capture_output=True,
+                          text=True, env=full, cwd=ROOT, stdin=subprocess.DEVNULL)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{args} failed ({proc.returncode}): {proc.stderr}")
+    return proc
+
+
+@pytest.fixture
+def env(home: Path) -> dict[str, str]:
+    return {"SECONDME_HOME": str(home), "SECONDME_PASSPHRASE": "pw"}
+
+
+def test_init_remember_search_and_no_plaintext(env, home):
+    run(["init"], env)
+    run(["remember", "canary-7f3a"], env)
+    for path in home.rglob("*"):
+        if path.is_file():
+            assert b"canary-7f3a" not in path.read_bytes(), path
+    out = json.loads(run(["search", "canary", "--json"], env).stdout)
+    assert [h["memory"]["text"] for h in out["hits"]] == ["canary-7f3a"]
+
+
+def test_wrong_passphrase_exits_nonzero_and_changes_nothing(env, home):
+    run(["init"], env)
+    run(["remember", "something"], env)
+    before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in home.iterdir()}
+    proc = run(["search", "x"], {**env, "SECONDME_PASSPHRASE": "wrong"}, check=False)
+    assert proc.returncode != 0
+    assert "wrong passphrase" in proc.stderr
+    after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in home.iterdir()}
+    assert after == before
+
+
+def test_init_twice_refuses(env):
+    run(["init"], env)
+    proc = run(["init"], env, check=False)
+    assert proc.returncode != 0 and "already exists" in proc.stderr
+
+
+def test_no_bank_yet_says_how_to_make_one(env):
+    proc = run(["search", "x"], env, check=False)
+    assert proc.returncode != 0 and "secondme init" in proc.stderr
+
+
+def test_no_passphrase_without_terminal_is_explained(home):
+    proc = run(["init"], {"SECONDME_HOME": str(home), "SECONDME_PASSPHRASE": ""}, check=False)
+    assert proc.returncode != 0 and "SECONDME_PASSPHRASE" in proc.stderr
+
+
+def test_passphrase_file_and_passwd(env, home, tmp_path):
+    pw = tmp_path / "pw.txt"
+    pw.write_text("from-a-file\n")
+    base = {"SECONDME_HOME": str(home), "SECONDME_PASSPHRASE": ""}
+    run(["--passphrase-file", str(pw), "init"], base)
+    db_before = (home / "memory.db").read_bytes()
+    run(["--passphrase-file", str(pw), "passwd"], {**base, "SECONDME_NEW_PASSPHRASE": "second"})
+    assert (home / "memory.db").read_bytes() == db_before
+    assert run(["--passphrase-file", str(pw), "search", "x"], base, check=False).returncode != 0
+    run(["search", "x"], {**base, "SECONDME_PASSPHRASE": "second"})
+
+
+def test_remember_with_bad_date_is_a_clear_error(env):
+    run(["init"], env)
+    proc = run(["remember", "x", "--at", "yesterday-ish"], env, check=False)
+    assert proc.returncode != 0 and "ISO" in proc.stderr
+
+
+@pytest.mark.parametrize("query", ['"unbalanced', "NEAR(a b", "*", "-", "🙂", "a AND OR", "'"])
+def test_hostile_queries_are_safe(env, query):
+    run(["init"], env)
+    run(["remember", "plain memory"], env)
+    proc = run(["search", query, "--json"], env)
+    assert "hits" in json.loads(proc.stdout)

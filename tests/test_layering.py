@@ -1,0 +1,62 @@
+"""Imports flow one way: tui → secondme → storage."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _loaded_after(code: str) -> set[str]:
+    probe = code + "\nimport sys, json; print(json.dumps(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True, cwd=ROOT).stdout
+    import json
+
+    return set(json.loads(out.strip().splitlines()[-1]))
+
+
+def test_storage_and_cli_load_no_ui_or_native_model():
+    loaded = _loaded_after("import storage, secondme.cli")
+    bad = {m for m in loaded if m == "tui" or m.startswith(("tui.", "textual", "llama_cpp"))}
+    assert not bad
+
+
+def test_storage_never_imports_secondme_or_tui():
+    for path in (ROOT / "storage").rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            for name in names:
+                assert not name.startswith(("secondme", "tui", "textual")), (path, name)
+
+
+def test_secondme_imports_tui_only_lazily_in_the_chat_command():
+    for path in (ROOT / "secondme").rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in tree.body:  # module level only
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            for name in names:
+                assert not name.startswith(("tui", "textual")), (path, name)
+
+
+def test_no_code_opens_a_database_by_path():
+    offenders = []
+    for folder in ("secondme", "storage", "tui"):
+        for path in (ROOT / folder).rglob("*.py"):
+            text = path.read_text()
+            if "sqlite3.connect(" in text.replace("sqlcipher3.connect(", "") or \
+                    "Database(path" in text or "import sqlite3\n" in text:
+                offenders.append(str(path))
+    assert offenders == []
