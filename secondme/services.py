@@ -51,6 +51,7 @@ class Services:
     memory: MemoryService
     _embedder: Embedder | None = None
     _model: TextModel | None = None
+    _retriever: object | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def embedder(self) -> Embedder:
@@ -68,6 +69,19 @@ class Services:
     @property
     def model_loaded(self) -> bool:
         return self._model is not None
+
+    @property
+    def embedder_loaded(self) -> bool:
+        return self._embedder is not None
+
+    def retriever(self):
+        """The retriever every caller uses (chat, ask, search, eval). Memory-engine owned."""
+        with self._lock:
+            if self._retriever is None:
+                from .retrieval import FullTextRetriever
+
+                self._retriever = FullTextRetriever(self.memory)
+            return self._retriever
 
     def close(self) -> None:
         self.bank.close()
