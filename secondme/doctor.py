@@ -18,7 +18,7 @@ def _check_llm(settings) -> dict[str, Any]:
 
         out["llama_cpp_version"] = getattr(llama_cpp, "__version__", "?")
         out["gpu_offload_supported"] = bool(llama_cpp.llama_supports_gpu_offload())
-        from ..services import load_model
+        from .services import load_model
 
         started = time.perf_counter()
         model = load_model(settings)
@@ -42,7 +42,7 @@ def _check_llm(settings) -> dict[str, Any]:
 def _check_embedder(settings) -> dict[str, Any]:
     out: dict[str, Any] = {"ok": False, "offline": os.environ.get("HF_HUB_OFFLINE", "1") == "1"}
     try:
-        from ..services import load_embedder
+        from .services import load_embedder
 
         started = time.perf_counter()
         embedder = load_embedder(settings)
@@ -76,12 +76,12 @@ def _check_bank(st) -> dict[str, Any]:
 
 def run_checks(st) -> dict[str, Any]:
     settings = st.settings()
-    from storage.sqlcipher import sqlcipher3
+    from importlib.metadata import version
 
     report: dict[str, Any] = {
         "python": sys.version.split()[0],
         "platform": platform.platform(),
-        "sqlcipher3": getattr(sqlcipher3, "version", "?"),
+        "sqlcipher3": version("sqlcipher3"),
         "llm": _check_llm(settings),
         "embeddings": _check_embedder(settings),
         "bank": _check_bank(st),

@@ -20,6 +20,27 @@ def default_model_path(cache_dir: Path) -> Path:
     return Path(packaged.assemble(target))
 
 
+_silenced = False
+
+
+def silence_native_logs() -> None:
+    """llama.cpp writes loader chatter to stderr even with verbose=False; it would tear the TUI."""
+    global _silenced
+    if _silenced:
+        return
+    import ctypes
+
+    import llama_cpp
+
+    @llama_cpp.llama_log_callback
+    def _quiet(level, text, user_data):  # noqa: ARG001
+        return None
+
+    llama_cpp.llama_log_set(_quiet, ctypes.c_void_p(0))
+    silence_native_logs.callback = _quiet  # keep a reference alive
+    _silenced = True
+
+
 def gpu_offload_supported() -> bool:
     import llama_cpp
 
@@ -33,6 +54,7 @@ class LlamaModel:
                  n_threads: int | None = None, seed: int = 0) -> None:
         import llama_cpp
 
+        silence_native_logs()
         if not Path(model_path).is_file():
             raise FileNotFoundError(f"model file not found: {model_path}")
         offload = bool(llama_cpp.llama_supports_gpu_offload())
