@@ -24,7 +24,7 @@ me more most my myself no nor not now of off on once only or other our ours ours
 own same she should so some such than that the their theirs them themselves then there these
 they this those through to too under until up very was we were what when where which while who
 whom why will with would you your yours yourself yourselves tell remember know last ago
-""".split())
+""".split())  # noqa: SIM905
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -166,10 +166,105 @@ def iter_embeddings(db: sqlite_utils.Database, model: str,
         last = rows[-1][0]
 
 
-def missing_embeddings(db: sqlite_utils.Database, model: str, limit: int) -> list[tuple[int, str]]:
-    return [(r[0], r[1]) for r in db.execute(
-        "SELECT id, text FROM memories WHERE (embedding IS NULL OR embedding_model IS NOT ?) "
-        "ORDER BY id LIMIT ?", [model, limit]).fetchall()]
+def missing_embeddings(db: sqlite_utils.Database, model: str, limit: int,
+                       after_id: int = 0) -> list[tuple[int, str]]:
+    """(id, text) of memories without a vector from `model`, in id order after `after_id`.
+
+    Two index-friendly halves (no vector yet; a vector from another model) instead of one
+    OR, so a bank of 100k embedded memories answers "nothing to do" without a table scan.
+    """
+    fresh = db.execute(
+        "SELECT id, text FROM memories WHERE embedding_model IS NULL AND id > ? "
+        "ORDER BY id LIMIT ?", [after_id, limit]).fetchall()
+    stale = db.execute(
+        "SELECT id, text FROM memories WHERE embedding_model > ? AND id > ? "
+        "UNION ALL SELECT id, text FROM memories WHERE embedding_model < ? AND id > ? "
+        "ORDER BY id LIMIT ?", [model, after_id, model, after_id, limit]).fetchall()
+    merged = sorted({r[0]: r[1] for r in [*fresh, *stale]}.items())
+    return merged[:limit]
+
+
+def count_missing_embeddings(db: sqlite_utils.Database, model: str) -> int:
+    return db.execute(
+        "SELECT (SELECT count(*) FROM memories WHERE embedding_model IS NULL) + "
+        "(SELECT count(*) FROM memories WHERE embedding_model > ?) + "
+        "(SELECT count(*) FROM memories WHERE embedding_model < ?)", [model, model]).fetchone()[0]
+
+
+def set_embedding(db: sqlite_utils.Database, memory_id: int, blob: bytes, model: str,
+                  expected_hash: str | None = None) -> bool:
+    """Stores a vector; with `expected_hash`, only if the text was not edited meanwhile."""
+    sql = "UPDATE memories SET embedding = ?, embedding_model = ? WHERE id = ?"
+    args: list[Any] = [blob, model, memory_id]
+    if expected_hash is not None:
+        sql += " AND content_hash = ?"
+        args.append(expected_hash)
+    return db.execute(sql, args).rowcount > 0
+
+
+def iter_vectors(db: sqlite_utils.Database, model: str, *,
+                 batch: int = 5000) -> Iterator[list[tuple[int, bytes, str, str]]]:
+    """(id, blob, state, kind) in id order, for building the in-memory vector index."""
+    last = 0
+    while True:
+        rows = db.execute(
+            "SELECT id, embedding, state, kind FROM memories WHERE embedding_model = ? "
+            "AND id > ? ORDER BY id LIMIT ?", [model, last, batch],
+        ).fetchall()
+        if not rows:
+            return
+        yield [(r[0], r[1], r[2], r[3]) for r in rows if r[1] is not None]
+        last = rows[-1][0]
+
+
+def vector_rows(db: sqlite_utils.Database,
+                ids: Iterable[int]) -> dict[int, tuple[bytes | None, str | None, str, str]]:
+    """id → (blob, model, state, kind) for the ids that still exist."""
+    wanted = list(dict.fromkeys(int(i) for i in ids))
+    found: dict[int, tuple[bytes | None, str | None, str, str]] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        marks = ",".join("?" for _ in chunk)
+        for r in db.execute(f"SELECT id, embedding, embedding_model, state, kind FROM memories "
+                            f"WHERE id IN ({marks})", chunk).fetchall():
+            found[r[0]] = (r[1], r[2], r[3], r[4])
+    return found
+
+
+def changed_since(db: sqlite_utils.Database, audit_id: int,
+                  limit: int = 200_000) -> tuple[int, set[int]]:
+    """Memory ids touched after audit entry `audit_id`, and the new watermark.
+
+    Every change to a memory is audited in its own transaction, so the audit tail is a
+    cheap, cross-process change feed (another process's scheduler, an importer).
+    """
+    rows = db.execute("SELECT id, entity_id FROM audit_log WHERE id > ? AND entity = 'memory' "
+                      "ORDER BY id LIMIT ?", [audit_id, limit]).fetchall()
+    top = db.execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0]
+    if len(rows) == limit:
+        top = rows[-1][0]
+    return int(top), {r[1] for r in rows if r[1] is not None}
+
+
+def audit_watermark(db: sqlite_utils.Database) -> int:
+    return int(db.execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0])
+
+
+def ids_in_window(db: sqlite_utils.Database, start: str, end: str, *,
+                  include_archived: bool = False, kinds: Iterable[str] | None = None,
+                  limit: int = 200) -> list[int]:
+    """Memories whose event time falls in [start, end), most recent first."""
+    sql = "SELECT id FROM memories WHERE event_at >= ? AND event_at < ?"
+    args: list[Any] = [start, end]
+    if not include_archived:
+        sql += " AND state = 'active'"
+    kinds = list(kinds or [])
+    if kinds:
+        sql += f" AND kind IN ({','.join('?' for _ in kinds)})"
+        args.extend(kinds)
+    sql += " ORDER BY event_at DESC LIMIT ?"
+    args.append(int(limit))
+    return [r[0] for r in db.execute(sql, args).fetchall()]
 
 
 def count(db: sqlite_utils.Database, state: str | None = "active") -> int:

@@ -179,6 +179,13 @@ def m001_core(db: sqlite_utils.Database) -> None:
     """)
 
 
+@migrations()
+def m002_memories_embedding_model_index(db: sqlite_utils.Database) -> None:
+    """Finding memories still to embed must not scan 100k rows of vectors."""
+    db.execute("CREATE INDEX IF NOT EXISTS idx_memories_embedding_model "
+               "ON memories(embedding_model)")
+
+
 def apply(db: sqlite_utils.Database) -> list[str]:
     """Applies pending migrations; returns the names applied (empty when up to date)."""
     pending = [m.name for m in migrations.pending(db)]
