@@ -139,14 +139,8 @@ def _run(conversation: Conversation, services: Services, embedder: Embedder,
          result: EvalResult, progress: Progress) -> None:
     label = f"{conversation.id}"
     clock = time.perf_counter()
-    turn_of: dict[int, str] = {}
-    for turn in conversation.turns:
-        memory_id = services.memory.remember(
-            turn.text, at=turn.at, kind="turn", source="chat", trust="user",
-            session_id=f"{conversation.id}/{turn.session}", source_ref={"dia_id": turn.id},
-            actor="eval")
-        turn_of[memory_id] = turn.id
-        progress(f"{label}: remembering", 1)
+    turn_of = ingest(services, conversation,
+                     on_turn=lambda: progress(f"{label}: remembering", 1))
     clock = _tick(result, "ingest", clock)
 
     embed_pending(services, embedder, on_batch=lambda n: progress(f"{label}: embedding", n))
@@ -194,6 +188,21 @@ def _run(conversation: Conversation, services: Services, embedder: Embedder,
                 ranked=tuple(turn_of.get(i, extra_turns.get(i)) for i in ids),
                 tokens=tuple(tokens.get(i, extra_tokens.get(i, 0)) for i in ids)))
         progress(f"{label}: asking", 1)
+
+
+def ingest(services: Services, conversation: Conversation,
+           on_turn: Callable[[], None] | None = None) -> dict[int, str]:
+    """Stores every turn the way chat stores its turns; returns memory id → turn id."""
+    turn_of: dict[int, str] = {}
+    for turn in conversation.turns:
+        memory_id = services.memory.remember(
+            turn.text, at=turn.at, kind="turn", source="chat", trust="user",
+            session_id=f"{conversation.id}/{turn.session}", source_ref={"dia_id": turn.id},
+            actor="eval")
+        turn_of[memory_id] = turn.id
+        if on_turn is not None:
+            on_turn()
+    return turn_of
 
 
 def embed_pending(services: Services, embedder: Embedder, *, batch: int = 256,
@@ -244,4 +253,4 @@ class DenseIndex:
 
 
 __all__ = ["DEFAULT_KS", "RETRIEVERS", "DenseIndex", "EvalResult", "embed_pending", "evaluate",
-           "work_units"]
+           "ingest", "work_units"]
