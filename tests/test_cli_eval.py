@@ -49,10 +49,11 @@ def test_limit_samples_and_custom_k(fake_embedder):
 
 
 def test_human_output_is_a_table(fake_embedder):
-    result = invoke(str(FIXTURE))
+    result = invoke(str(FIXTURE), "--ablations")
     assert result.exit_code == 0
     assert "recall@5" in result.stdout and "bm25" in result.stdout
     assert "adversarial" in result.stdout
+    assert "ours_dense" in result.stdout
 
 
 def test_bad_k_is_a_usage_error(fake_embedder):

@@ -59,6 +59,7 @@ def test_ingest_takes_the_chat_path(services):
 
 
 def test_embed_pending_embeds_everything_once(services, embedder):
+    services.memory.embed_hook = None       # as if the embedder was not loaded while chatting
     ingest(services, _conversation())
     assert embed_pending(services, embedder, batch=3) == 4
     assert embed_pending(services, embedder) == 0

@@ -43,6 +43,9 @@ def eval_command(
     k: Annotated[str, typer.Option("--k", help="Cut-offs, comma-separated.")] = "1,5,10",
     limit_samples: Annotated[int | None, typer.Option(
         "--limit-samples", min=1, help="Only the first N conversations.")] = None,
+    ablations: Annotated[bool, typer.Option(
+        "--ablations", help="Also run our retriever on one signal only (bm25 / dense mode).")]
+    = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Measure retrieval: our retriever vs BM25 alone vs embeddings alone, same memories."""
@@ -73,7 +76,7 @@ def eval_command(
         def advance(what: str, done: int) -> None:
             progress.update(task, description=what, advance=done)
 
-        result = evaluate(dataset, embedder, ks=ks, progress=advance)
+        result = evaluate(dataset, embedder, ks=ks, progress=advance, ablations=ablations)
     report = result.report()
     if as_json:
         emit_json(report)
@@ -97,7 +100,7 @@ def print_report(report: dict[str, Any], console: Any) -> None:
     table.add_column("retriever")
     for metric in shown:
         table.add_column(metric, justify="right")
-    for name, values in report["retrievers"].items():
+    for name, values in {**report["retrievers"], **report.get("ablations", {})}.items():
         table.add_row(name, *(_fmt(values.get(m, "")) for m in shown))
     console.print(table)
     by_cat = Table(title="by category (recall@5 / MRR)")

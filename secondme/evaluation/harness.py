@@ -28,7 +28,7 @@ from ..config import load_settings
 from ..embeddings import Embedder, from_blob, to_blob
 from ..services import Services, build_services
 from . import metrics
-from .formats import Conversation, Dataset
+from .formats import Conversation, Dataset, Question
 
 RETRIEVERS = ("ours", "bm25", "dense")
 DEFAULT_KS = (1, 5, 10)
@@ -46,7 +46,6 @@ class EvalResult:
     turns: int = 0
     conversations: int = 0
     timings: dict[str, float] = field(default_factory=dict)
-    baselines: str = "raw"
     embedder: str = ""
 
     def _pooled(self, name: str) -> list[metrics.Outcome]:
@@ -54,20 +53,21 @@ class EvalResult:
 
     def report(self) -> dict[str, Any]:
         """The `--json` document of `secondme eval`."""
-        pooled = {name: metrics.summarize(self._pooled(name), self.ks) for name in RETRIEVERS}
+        names = list(self.outcomes)
+        pooled = {name: metrics.summarize(self._pooled(name), self.ks) for name in names}
+        for summary in pooled.values():
+            summary.pop("questions", None)
+        per = {name: metrics.by_category(self.outcomes[name], self.ks) for name in names}
         categories: dict[str, dict[str, Any]] = {}
-        per = {name: metrics.by_category(self.outcomes[name], self.ks) for name in RETRIEVERS}
         for category in per["ours"]:
             entry: dict[str, Any] = {"questions": per["ours"][category]["questions"]}
             if category in self.dataset.category_names:
                 entry["name"] = self.dataset.category_names[category]
             entry["pooled"] = self.dataset.pooled(category)
-            for name in RETRIEVERS:
+            for name in names:
                 entry[name] = {k: v for k, v in per[name][category].items() if k != "questions"}
             categories[category] = entry
-        for summary in pooled.values():
-            summary.pop("questions", None)
-        return {
+        report: dict[str, Any] = {
             "dataset": self.dataset.name,
             "format": self.dataset.format,
             "questions": len(self._pooled("ours")),
@@ -80,11 +80,14 @@ class EvalResult:
             "turns": self.turns,
             "k": list(self.ks),
             "embedder": self.embedder,
-            "baselines": self.baselines,
-            "retrievers": pooled,
+            "retrievers": {name: pooled[name] for name in RETRIEVERS},
             "by_category": categories,
             "timings_s": {k: round(v, 2) for k, v in self.timings.items()},
         }
+        extra = [name for name in names if name not in RETRIEVERS]
+        if extra:
+            report["ablations"] = {name: pooled[name] for name in extra}
+        return report
 
 
 def work_units(dataset: Dataset) -> int:
@@ -94,14 +97,17 @@ def work_units(dataset: Dataset) -> int:
 
 
 def evaluate(dataset: Dataset, embedder: Embedder, *, ks: Sequence[int] = DEFAULT_KS,
-             progress: Progress | None = None, workdir: Path | None = None) -> EvalResult:
+             progress: Progress | None = None, workdir: Path | None = None,
+             ablations: bool = False) -> EvalResult:
+    """Runs every conversation; `ablations` adds our retriever restricted to one signal."""
     ks = tuple(sorted(set(int(k) for k in ks)))
     if not ks or ks[0] < 1:
         raise ValueError("k values must be positive integers")
     result = EvalResult(dataset=dataset, ks=ks, embedder=embedder.name)
     started = time.perf_counter()
     for conversation in dataset.conversations:
-        _evaluate_conversation(conversation, embedder, result, progress or _no_progress, workdir)
+        _evaluate_conversation(conversation, embedder, result, progress or _no_progress, workdir,
+                               ablations)
     result.timings["total"] = time.perf_counter() - started
     return result
 
@@ -117,7 +123,7 @@ def _tick(result: EvalResult, key: str, since: float) -> float:
 
 
 def _evaluate_conversation(conversation: Conversation, embedder: Embedder, result: EvalResult,
-                           progress: Progress, workdir: Path | None) -> None:
+                           progress: Progress, workdir: Path | None, ablations: bool) -> None:
     result.conversations += 1
     result.turns += len(conversation.turns)
     for question in conversation.questions:
@@ -130,63 +136,76 @@ def _evaluate_conversation(conversation: Conversation, embedder: Embedder, resul
         services = build_services(load_settings(home), bank, Clock(conversation.now),
                                   embedder=embedder)
         try:
-            _run(conversation, services, embedder, result, progress)
+            _run(conversation, services, embedder, result, progress, ablations)
         finally:
             services.close()
 
 
 def _run(conversation: Conversation, services: Services, embedder: Embedder,
-         result: EvalResult, progress: Progress) -> None:
+         result: EvalResult, progress: Progress, ablations: bool) -> None:
     label = f"{conversation.id}"
     clock = time.perf_counter()
     turn_of = ingest(services, conversation,
                      on_turn=lambda: progress(f"{label}: remembering", 1))
     clock = _tick(result, "ingest", clock)
 
-    embed_pending(services, embedder, on_batch=lambda n: progress(f"{label}: embedding", n))
+    reported = [0]
+
+    def embedded(count: int) -> None:
+        reported[0] += count
+        progress(f"{label}: embedding", count)
+
+    embed_all(services, embedder, on_batch=embedded)
+    # Turns embedded on write (the chat path, once the embedder is loaded) never reach a batch.
+    progress(f"{label}: embedding", max(0, len(turn_of) - reported[0]))
     clock = _tick(result, "embed", clock)
 
     questions = [q for q in conversation.questions if q.evidence]
     if not questions:
         return
     depth = max(result.ks)
-    texts = {m.id: m.text for m in services.memory.get_many(turn_of).values()}
-    tokens = {memory_id: metrics.approx_tokens(text) for memory_id, text in texts.items()}
-
+    tokens = {m.id: metrics.approx_tokens(m.text)
+              for m in services.memory.get_many(turn_of).values()}
     retriever = services.retriever()
+    with_vector = getattr(retriever, "search_with_vector", None)
     modes = "mode" in inspect.signature(retriever.search).parameters
-    result.baselines = "retriever-modes" if modes else "raw"
-    dense = None if modes else DenseIndex.load(services, embedder)
-    query_vectors = None if modes else embedder.encode([q.text for q in questions])
+    dense = DenseIndex.load(services, embedder)
+    vectors = embedder.encode([q.text for q in questions])
     clock = _tick(result, "prepare", clock)
+
+    def ours(question: Question, vector: np.ndarray, mode: str | None,
+             other_turns: dict[int, str | None], other_tokens: dict[int, int]) -> list[int]:
+        kwargs: dict[str, Any] = {"k": depth} if mode is None else {"k": depth, "mode": mode}
+        hits = (with_vector(question.text, vector, **kwargs) if with_vector
+                else retriever.search(question.text, **kwargs))
+        for hit in hits:   # facts or summaries would be no turn: they map to None
+            other_turns[hit.memory.id] = hit.memory.source_ref.get("dia_id")
+            other_tokens[hit.memory.id] = metrics.approx_tokens(hit.memory.text)
+        return [hit.memory.id for hit in hits]
 
     for index, question in enumerate(questions):
         ranked: dict[str, list[int]] = {}
-        hits = retriever.search(question.text, k=depth)
-        ranked["ours"] = [h.memory.id for h in hits]
-        extra_turns = {h.memory.id: h.memory.source_ref.get("dia_id") for h in hits}
-        extra_tokens = {h.memory.id: metrics.approx_tokens(h.memory.text) for h in hits}
+        other_turns: dict[int, str | None] = {}
+        other_tokens: dict[int, int] = {}
+        ranked["ours"] = ours(question, vectors[index], None, other_turns, other_tokens)
         clock = _tick(result, "search_ours", clock)
-        if modes:
-            for name, mode in (("bm25", "bm25"), ("dense", "dense")):
-                found = retriever.search(question.text, k=depth, mode=mode)
-                ranked[name] = [h.memory.id for h in found]
-                extra_turns.update({h.memory.id: h.memory.source_ref.get("dia_id")
-                                    for h in found})
-                clock = _tick(result, f"search_{name}", clock)
-        else:
-            ranked["bm25"] = [i for i, _ in rows.bm25_search(services.bank.db(), question.text,
-                                                             limit=depth)]
-            clock = _tick(result, "search_bm25", clock)
-            assert dense is not None and query_vectors is not None
-            ranked["dense"] = dense.top(query_vectors[index], depth)
-            clock = _tick(result, "search_dense", clock)
-        for name in RETRIEVERS:
-            ids = ranked[name][:depth]
-            result.outcomes[name].append(metrics.Outcome(
+        ranked["bm25"] = [i for i, _ in rows.bm25_search(services.bank.db(), question.text,
+                                                         limit=depth)]
+        clock = _tick(result, "search_bm25", clock)
+        ranked["dense"] = dense.top(vectors[index], depth)
+        clock = _tick(result, "search_dense", clock)
+        if ablations and modes:
+            ranked["ours_bm25"] = ours(question, vectors[index], "bm25", other_turns,
+                                      other_tokens)
+            ranked["ours_dense"] = ours(question, vectors[index], "dense", other_turns,
+                                       other_tokens)
+            clock = _tick(result, "search_ablations", clock)
+        for name, ids in ranked.items():
+            ids = ids[:depth]
+            result.outcomes.setdefault(name, []).append(metrics.Outcome(
                 question_id=question.id, category=question.category, gold=question.evidence,
-                ranked=tuple(turn_of.get(i, extra_turns.get(i)) for i in ids),
-                tokens=tuple(tokens.get(i, extra_tokens.get(i, 0)) for i in ids)))
+                ranked=tuple(turn_of.get(i, other_turns.get(i)) for i in ids),
+                tokens=tuple(tokens.get(i, other_tokens.get(i, 0)) for i in ids)))
         progress(f"{label}: asking", 1)
 
 
@@ -203,6 +222,16 @@ def ingest(services: Services, conversation: Conversation,
         if on_turn is not None:
             on_turn()
     return turn_of
+
+
+def embed_all(services: Services, embedder: Embedder,
+              on_batch: Callable[[int], None] | None = None) -> int:
+    """The product's batch embedder when present (the scheduler's `embed` job), else ours."""
+    try:
+        from ..embedding_service import embed_pending as product_embed_pending
+    except ImportError:
+        return embed_pending(services, embedder, on_batch=on_batch)
+    return product_embed_pending(services, on_batch=on_batch)
 
 
 def embed_pending(services: Services, embedder: Embedder, *, batch: int = 256,
