@@ -70,10 +70,22 @@ class LlamaModel:
             name=metadata.get("general.name") or Path(model_path).stem,
             path=str(model_path), n_ctx=self._llm.n_ctx(),
             gpu_offload_supported=offload, gpu_layers=layers,
-            chat_template=metadata.get("tokenizer.chat_template"),
+            chat_template=metadata.get("tokenizer.chat_template") or None,
             architecture=metadata.get("general.architecture"),
-            extra={"bos": metadata.get("tokenizer.ggml.bos_token_id")},
+            extra={"bos": metadata.get("tokenizer.ggml.bos_token_id"),
+                   "bos_token": self._token_text(self._llm.token_bos()),
+                   "eos_token": self._token_text(self._llm.token_eos()),
+                   "n_ctx_train": self._llm._model.n_ctx_train()},
         )
+
+    def _token_text(self, token_id: int) -> str:
+        """Chat templates refer to BOS/EOS by their text; -1 means the model has none."""
+        if token_id < 0:
+            return ""
+        try:
+            return self._llm._model.token_get_text(token_id)
+        except Exception:  # older bindings: the text is cosmetic, never fatal
+            return ""
 
     @property
     def info(self) -> ModelInfo:
@@ -93,6 +105,10 @@ class LlamaModel:
     def stream(self, prompt: str, *, max_tokens: int = 256, stop: list[str] | None = None,
                temperature: float = 0.7, grammar: str | None = None,
                cancel: threading.Event | None = None) -> Iterator[str]:
+        # The lock is held for the generator's whole life; callers close it (or let it
+        # finish) so a chat reply and a background job never interleave on one context.
+        if cancel is not None and cancel.is_set():
+            return
         with self._lock:
             chunks = self._llm.create_completion(
                 prompt=prompt, max_tokens=max_tokens, stop=stop or [], temperature=temperature,
