@@ -186,6 +186,12 @@ def m002_memories_embedding_model_index(db: sqlite_utils.Database) -> None:
                "ON memories(embedding_model)")
 
 
+@migrations()
+def m003_profile_fact_method(db: sqlite_utils.Database) -> None:
+    """Derived facts say how they were derived ('llm' or 'rules'), like summaries do."""
+    db.execute("ALTER TABLE profile_facts ADD COLUMN method TEXT NOT NULL DEFAULT 'llm'")
+
+
 def apply(db: sqlite_utils.Database) -> list[str]:
     """Applies pending migrations; returns the names applied (empty when up to date)."""
     pending = [m.name for m in migrations.pending(db)]

@@ -1,0 +1,83 @@
+"""Queries over `profile_facts` and `fact_sources`. Callers own the transaction.
+
+Facts are never deleted by consolidation: a contradiction closes the old row
+(`status = 'closed'`, `valid_to`, `superseded_at`, `superseded_by`), so the
+portrait keeps its history.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .sqlcipher import sqlite_utils
+
+COLUMNS = ("id, subject, attribute, value, category, confidence, evidence, valid_from, valid_to, "
+           "recorded_at, superseded_at, superseded_by, status, trust, pinned, memory_id, method")
+
+
+def get(db: sqlite_utils.Database, fact_id: int) -> dict[str, Any] | None:
+    rows = list(db.query(f"SELECT {COLUMNS} FROM profile_facts WHERE id = ?", [fact_id]))
+    return rows[0] if rows else None
+
+
+def for_key(db: sqlite_utils.Database, subject: str, attribute: str,
+            statuses: tuple[str, ...] = ("active",)) -> list[dict[str, Any]]:
+    marks = ",".join("?" for _ in statuses)
+    return list(db.query(
+        f"SELECT {COLUMNS} FROM profile_facts WHERE subject = ? AND attribute = ? "
+        f"AND status IN ({marks}) ORDER BY valid_from, id", [subject, attribute, *statuses]))
+
+
+def list_facts(db: sqlite_utils.Database, *, include_closed: bool = False) -> list[dict[str, Any]]:
+    where = "" if include_closed else "WHERE status = 'active'"
+    return list(db.query(f"SELECT {COLUMNS} FROM profile_facts {where} "
+                         "ORDER BY category, subject, attribute, valid_from, id"))
+
+
+def insert(db: sqlite_utils.Database, row: dict[str, Any]) -> int:
+    columns = list(row)
+    cursor = db.execute(
+        f"INSERT INTO profile_facts ({', '.join(columns)}) "
+        f"VALUES ({', '.join('?' for _ in columns)})", [row[c] for c in columns])
+    return int(cursor.lastrowid)
+
+
+def update(db: sqlite_utils.Database, fact_id: int, **changes: Any) -> None:
+    if changes:
+        sets = ", ".join(f"{k} = ?" for k in changes)
+        db.execute(f"UPDATE profile_facts SET {sets} WHERE id = ?", [*changes.values(), fact_id])
+
+
+def add_source(db: sqlite_utils.Database, fact_id: int, memory_id: int, quote: str) -> bool:
+    """True when this memory was not yet evidence for the fact (so confidence may grow)."""
+    return db.execute("INSERT OR IGNORE INTO fact_sources (fact_id, memory_id, quote) "
+                      "VALUES (?, ?, ?)", [fact_id, memory_id, quote]).rowcount > 0
+
+
+def sources(db: sqlite_utils.Database, fact_id: int) -> list[dict[str, Any]]:
+    return list(db.query("SELECT memory_id, quote FROM fact_sources WHERE fact_id = ? "
+                         "ORDER BY memory_id", [fact_id]))
+
+
+def facts_citing(db: sqlite_utils.Database, memory_id: int) -> list[dict[str, Any]]:
+    return list(db.query(
+        f"SELECT {', '.join('f.' + c.strip() for c in COLUMNS.split(','))} FROM profile_facts f "
+        "JOIN fact_sources s ON s.fact_id = f.id WHERE s.memory_id = ?", [memory_id]))
+
+
+def candidate_memories(db: sqlite_utils.Database, after_id: int,
+                       limit: int) -> list[dict[str, Any]]:
+    """User-authored memories (their own words) newer than the watermark, oldest first."""
+    return list(db.query(
+        "SELECT id, kind, text, event_at, source_ref, meta FROM memories "
+        "WHERE id > ? AND trust = 'user' AND kind IN ('turn', 'remember') "
+        "ORDER BY id LIMIT ?", [after_id, limit]))
+
+
+def user_messages(db: sqlite_utils.Database, message_ids: list[int]) -> list[str]:
+    if not message_ids:
+        return []
+    marks = ",".join("?" for _ in message_ids)
+    return [r[0] for r in db.execute(
+        f"SELECT text FROM messages WHERE id IN ({marks}) AND role = 'user' ORDER BY id",
+        message_ids).fetchall()]

@@ -1,0 +1,117 @@
+"""Queries over `summaries` and `summary_sources`. Callers own the transaction.
+
+A summary is versioned per (level, period_key): exactly one row is current; older
+versions stay with `is_current = 0` and `superseded_at` set, so nothing is lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from .sqlcipher import sqlite_utils
+
+COLUMNS = ("id, level, period_key, period_start, period_end, text, version, is_current, method, "
+           "model, sources_hash, memory_id, created_at, superseded_at")
+
+#: Memory kinds a summary is made from (summaries and facts are derived, never sources of days).
+SOURCE_KINDS = ("turn", "note", "remember")
+
+_NOT_MERGED = "json_extract(meta, '$.merged_into') IS NULL"
+_KINDS = "kind IN ('turn', 'note', 'remember')"
+
+
+def get(db: sqlite_utils.Database, summary_id: int) -> dict[str, Any] | None:
+    rows = list(db.query(f"SELECT {COLUMNS} FROM summaries WHERE id = ?", [summary_id]))
+    return rows[0] if rows else None
+
+
+def current(db: sqlite_utils.Database, level: str, period_key: str) -> dict[str, Any] | None:
+    rows = list(db.query(f"SELECT {COLUMNS} FROM summaries WHERE level = ? AND period_key = ? "
+                         "AND is_current = 1 ORDER BY version DESC LIMIT 1", [level, period_key]))
+    return rows[0] if rows else None
+
+
+def current_between(db: sqlite_utils.Database, level: str, start: str,
+                    end: str) -> list[dict[str, Any]]:
+    """Current summaries of `level` whose period starts in [start, end)."""
+    return list(db.query(f"SELECT {COLUMNS} FROM summaries WHERE level = ? AND is_current = 1 "
+                         "AND period_start >= ? AND period_start < ? ORDER BY period_start",
+                         [level, start, end]))
+
+
+def list_summaries(db: sqlite_utils.Database, level: str | None = None, *,
+                   include_old: bool = False) -> list[dict[str, Any]]:
+    where, args = [], []
+    if level:
+        where.append("level = ?")
+        args.append(level)
+    if not include_old:
+        where.append("is_current = 1")
+    sql = f"SELECT {COLUMNS} FROM summaries"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    order = "CASE level WHEN 'life' THEN 0 WHEN 'month' THEN 1 WHEN 'week' THEN 2 " \
+            "WHEN 'day' THEN 3 ELSE 4 END"
+    return list(db.query(sql + f" ORDER BY {order}, period_start, version", args))
+
+
+def next_version(db: sqlite_utils.Database, level: str, period_key: str) -> int:
+    row = db.execute("SELECT max(version) FROM summaries WHERE level = ? AND period_key = ?",
+                     [level, period_key]).fetchone()
+    return int(row[0] or 0) + 1
+
+
+def insert(db: sqlite_utils.Database, row: dict[str, Any],
+           sources: Iterable[tuple[str, int]]) -> int:
+    columns = list(row)
+    cursor = db.execute(
+        f"INSERT INTO summaries ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
+        [row[c] for c in columns])
+    summary_id = int(cursor.lastrowid)
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO summary_sources (summary_id, source_type, source_id) "
+        "VALUES (?, ?, ?)", [(summary_id, kind, int(source_id)) for kind, source_id in sources])
+    return summary_id
+
+
+def supersede(db: sqlite_utils.Database, summary_id: int, at: str) -> None:
+    db.execute("UPDATE summaries SET is_current = 0, superseded_at = ? WHERE id = ?",
+               [at, summary_id])
+
+
+def set_memory(db: sqlite_utils.Database, summary_id: int, memory_id: int) -> None:
+    db.execute("UPDATE summaries SET memory_id = ? WHERE id = ?", [memory_id, summary_id])
+
+
+def sources(db: sqlite_utils.Database, summary_id: int) -> list[dict[str, Any]]:
+    return list(db.query("SELECT source_type, source_id FROM summary_sources WHERE summary_id = ? "
+                         "ORDER BY source_type, source_id", [summary_id]))
+
+
+# -- where summaries come from ------------------------------------------------
+def source_days(db: sqlite_utils.Database, before: str) -> list[str]:
+    """Calendar days (YYYY-MM-DD) before `before` that have summarisable memories."""
+    return [r[0] for r in db.execute(
+        f"SELECT DISTINCT substr(event_at, 1, 10) FROM memories WHERE {_KINDS} AND {_NOT_MERGED} "
+        "AND event_at < ? ORDER BY 1", [before]).fetchall()]
+
+
+def memories_between(db: sqlite_utils.Database, start: str,
+                     end: str) -> list[tuple[int, str]]:
+    """(id, content_hash) of summarisable memories in [start, end), archived ones included:
+    a faded memory's gist is exactly what a summary is for."""
+    return [(r[0], r[1]) for r in db.execute(
+        f"SELECT id, content_hash FROM memories WHERE {_KINDS} AND {_NOT_MERGED} "
+        "AND event_at >= ? AND event_at < ? ORDER BY event_at, id", [start, end]).fetchall()]
+
+
+def memories_of_session(db: sqlite_utils.Database, session_id: str) -> list[tuple[int, str]]:
+    return [(r[0], r[1]) for r in db.execute(
+        f"SELECT id, content_hash FROM memories WHERE {_KINDS} AND {_NOT_MERGED} "
+        "AND session_id = ? ORDER BY event_at, id", [session_id]).fetchall()]
+
+
+def idle_sessions(db: sqlite_utils.Database, idle_before: str) -> list[dict[str, Any]]:
+    return list(db.query("SELECT id, title, started_at, last_active_at FROM sessions "
+                         "WHERE last_active_at <= ? ORDER BY started_at", [idle_before]))
