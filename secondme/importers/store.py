@@ -313,6 +313,8 @@ class _Restorer:
         self.maps: dict[str, dict[int, int]] = {t: {} for t in
                                                 ("document", "memory", "summary", "fact",
                                                  "message")}
+        # Our own audit entries wait until the export's audit rows are in, so those keep ids.
+        self.pending: list[tuple[str, int, dict[str, Any]]] = []
 
     def taken(self, table: str, row_id: Any) -> bool:
         return _one(self.db, f"SELECT 1 FROM {table} WHERE id = ?", [row_id]) is not None
@@ -330,8 +332,7 @@ class _Restorer:
         return _insert(self.db, table, values, _columns(self.db, table)), True
 
     def audit(self, entity: str, entity_id: int, after: dict[str, Any]) -> None:
-        audit_log.record(self.db, at=self.now, actor=ACTOR, action="import", entity=entity,
-                         entity_id=entity_id, after=after, note=f"from export {self.label}")
+        self.pending.append((entity, entity_id, after))
 
     def run(self) -> None:
         records = self.bundle.records
@@ -357,6 +358,9 @@ class _Restorer:
         self._summaries(records["summary"])
         self._facts(records["fact"])
         self._audit(records["audit"])
+        for entity, entity_id, after in self.pending:
+            audit_log.record(self.db, at=self.now, actor=ACTOR, action="import", entity=entity,
+                             entity_id=entity_id, after=after, note=f"from export {self.label}")
 
     def _memories(self, items: list[dict[str, Any]]) -> None:
         for row in items:
