@@ -20,6 +20,7 @@ USER_ERRORS = (ConfigError, MemoryNotFound, PassphraseUnavailable, FileNotFoundE
 
 def main() -> None:
     from storage import StorageError
+    from storage.sqlcipher import DatabaseError
 
     try:
         code = app(standalone_mode=False)
@@ -28,6 +29,12 @@ def main() -> None:
     except (StorageError, *USER_ERRORS) as exc:
         typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
         sys.exit(2)
+    except DatabaseError as exc:
+        typer.secho(
+            f"error: the memory bank could not be read ({exc}). It may be damaged: nothing was "
+            "changed. Run `secondme doctor` to check it, and `secondme restore BACKUP` to "
+            "recover from a backup.", fg=typer.colors.RED, err=True)
+        sys.exit(3)
     except typer.Abort:
         typer.echo("aborted", err=True)
         sys.exit(1)
