@@ -54,8 +54,16 @@ class CliState:
     def clock(self, override: str | None = None) -> Clock:
         return Clock.from_env(override or self.now)
 
+    def warn_location(self) -> None:
+        from storage.location import location_warning
+
+        warning = location_warning(self.home)
+        if warning:
+            typer.secho(f"warning: {warning}", fg=typer.colors.YELLOW, err=True)
+
     def services(self, now: str | None = None) -> Services:
         if self._services is None:
+            self.warn_location()
             settings = self.settings()
             bank = open_bank(self.home, self.passphrase_file, prompt_passphrase,
                              use_keyring=settings.use_keyring)
@@ -63,6 +71,7 @@ class CliState:
         return self._services
 
     def create(self) -> Services:
+        self.warn_location()
         bank = init_bank(self.home, self.passphrase_file, prompt_passphrase)
         self._services = build_services(self.settings(), bank, self.clock())
         return self._services
