@@ -112,6 +112,7 @@ def _remove_db(path: Path) -> None:
 def _copy(source_conn, target: Path, dek: bytes | bytearray) -> None:
     """Page copy into a target keyed with `dek` before the first page lands."""
     target_conn = connect(target, dek)
+    os.chmod(target, 0o600)
     try:
         source_conn.backup(target_conn)
         target_conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

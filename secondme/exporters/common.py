@@ -16,8 +16,11 @@ from pathlib import Path
 from typing import IO
 
 
-class ExportError(Exception):
-    """The export cannot go ahead; the message says what to do instead."""
+class ExportError(ValueError):
+    """The export cannot go ahead; the message says what to do instead.
+
+    A ValueError, so the CLI shows it as a plain error message, not a traceback.
+    """
 
 
 class PlaintextConsentRequired(ExportError):
