@@ -1,20 +1,160 @@
-"""Placeholder Textual app (the chat screen lands with the chat issue)."""
+"""The Second Me Textual app: unlock, then chat. Optional views (timeline, profile,
+search, memory inspector) are pushed when their modules are installed.
+
+The app receives ready-made pieces from `secondme` (an opener for the bank, or
+services already built); it never composes services itself.
+"""
 
 from __future__ import annotations
 
-from textual.app import App, ComposeResult
-from textual.widgets import Footer, Header, Static
+import contextlib
+import importlib
+from collections.abc import Iterable
+from typing import Any
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+# Optional views, written separately: key → (module, class name).
+VIEWS = {
+    "timeline": ("tui.screens.timeline", "TimelineScreen"),
+    "profile": ("tui.screens.profile", "ProfileScreen"),
+    "search": ("tui.screens.search", "SearchScreen"),
+    "inspector": ("tui.screens.inspector", "MemoryInspectorScreen"),
+}
+VIEW_HELP = {
+    "timeline": "Your memories by date, faded ones too",
+    "profile": "What Second Me believes about you, with evidence",
+    "search": "Search everything you told or imported",
+}
+
+
+def view_class(name: str) -> type[Screen] | None:
+    module, cls = VIEWS[name]
+    try:
+        return getattr(importlib.import_module(module), cls)
+    except (ImportError, AttributeError):
+        return None
 
 
 class SecondMeApp(App[None]):
     TITLE = "Second Me"
-    BINDINGS = [("ctrl+q", "quit", "Quit")]
+    CSS_PATH = "app.tcss"
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("f2", "open_view('timeline')", "Timeline"),
+        Binding("f3", "open_view('profile')", "Profile"),
+        Binding("f4", "open_view('search')", "Search"),
+    ]
 
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield Static("Second Me — chat coming soon.", id="placeholder")
-        yield Footer()
+    def __init__(self, *, opener=None, services=None, start_scheduler: bool = True,
+                 preload: bool = True) -> None:
+        super().__init__()
+        if opener is None and services is None:
+            raise ValueError("the app needs an opener (to unlock) or unlocked services")
+        self.opener = opener
+        self.services = services
+        self.start_scheduler = start_scheduler
+        self.preload = preload
+        self.scheduler: Any = None
+        self.chat = None
+
+    def on_mount(self) -> None:
+        if self.services is not None:
+            self._enter_chat(push=True)
+        else:
+            from .screens.unlock import UnlockScreen
+
+            self.push_screen(UnlockScreen(self.opener))
+
+    def unlocked(self, services) -> None:
+        self.services = services
+        self._enter_chat(push=False)
+
+    def _enter_chat(self, *, push: bool) -> None:
+        from .screens.chat import ChatScreen
+
+        self._start_scheduler()
+        self.chat = ChatScreen(self.services, preload=self.preload, scheduler=self.scheduler)
+        (self.push_screen if push else self.switch_screen)(self.chat)
+
+    # -- scheduler (optional module, written separately) ---------------------------------
+    def _start_scheduler(self) -> None:
+        if not self.start_scheduler or self.scheduler is not None:
+            return
+        try:
+            from secondme import scheduler as sched
+
+            self.scheduler = sched.start_background(self.services)
+        except (ImportError, AttributeError):
+            self.scheduler = None
+        except Exception as exc:
+            self.scheduler = None
+            self.notify(f"Background jobs not started: {exc}", severity="warning")
+
+    def stop_background(self) -> None:
+        """Stops the scheduler and any reply in flight; safe to call twice."""
+        if self.chat is not None:
+            self.chat.shutdown()
+        handle, self.scheduler = self.scheduler, None
+        if handle is not None:
+            with contextlib.suppress(Exception):   # quitting must not fail on a job
+                handle.shutdown()
+
+    def on_unmount(self) -> None:
+        self.stop_background()
+
+    # -- views ---------------------------------------------------------------------------
+    def make_view(self, name: str, *args: Any) -> Screen | None:
+        cls = view_class(name)
+        if cls is None or self.services is None:
+            return None
+        return cls(self.services, *args)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "open_view":
+            if self.services is None:
+                return False                                    # not before unlocking
+            return view_class(str(parameters[0])) is not None   # hidden when not installed
+        return True
+
+    def action_open_view(self, name: str) -> None:
+        screen = self.make_view(name)
+        if screen is None:
+            self.notify(f"The {name} view is not available yet.", severity="warning")
+            return
+        self.push_screen(screen)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        for command in super().get_system_commands(screen):
+            # An SVG screenshot would write the conversation to disk in plaintext.
+            if command.title != "Screenshot":
+                yield command
+        chat = self.chat
+        if chat is not None and screen is chat:
+            yield SystemCommand("New conversation", "Start afresh (memories are kept)",
+                                chat.action_new_conversation)
+            yield SystemCommand("Recalled memories", "Show or hide the recalled-memories panel",
+                                chat.action_toggle_recall)
+            if chat.generating:
+                yield SystemCommand("Stop reply", "Stop generating; keep the partial reply",
+                                    chat.action_stop)
+        if self.services is not None:
+            for name, help_text in VIEW_HELP.items():
+                if view_class(name) is not None:
+                    yield SystemCommand(name.capitalize(), help_text,
+                                        lambda name=name: self.action_open_view(name))
 
 
 def run_app(cli_state) -> None:
-    SecondMeApp().run()
+    """Entry point for `secondme` / `secondme chat`."""
+    from secondme.cli.chat import BankOpener
+
+    opener = BankOpener(cli_state)
+    services = opener.preset()   # passphrase file, SECONDME_PASSPHRASE or keyring: no screen
+    app = SecondMeApp(opener=opener, services=services)
+    try:
+        app.run()
+    finally:
+        app.stop_background()

@@ -1,0 +1,310 @@
+"""The TUI driven through Textual's pilot, with the fake model (no pixels: state and messages)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+from textual.widgets import Input, Markdown, OptionList
+
+from secondme.config import load_settings
+from storage import messages as msgs
+from tui.app import SecondMeApp
+from tui.messages import ReplyFinished
+from tui.screens.chat import ChatScreen
+from tui.screens.unlock import UnlockScreen
+from tui.widgets.message import MessageView
+from tui.widgets.recall import MemoryDetail, RecallPanel
+from tui.widgets.status import StatusBar
+
+from .fakes import FakeModel
+
+
+def chat_app(services, **kw) -> SecondMeApp:
+    return SecondMeApp(services=services, start_scheduler=False, preload=kw.pop("preload", True),
+                       **kw)
+
+
+async def settle(app, pilot) -> None:
+    if isinstance(app.screen, ChatScreen):
+        await asyncio.to_thread(app.screen.loaded.wait, 10)
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.pause()
+
+
+async def send(pilot, text: str) -> None:
+    pilot.app.screen.query_one("#prompt", Input).value = text
+    await pilot.press("enter")
+
+
+async def test_send_streams_the_reply_into_the_transcript(services, fake_model):
+    fake_model.script = [["Hel", "lo ", "**there**"]]
+    app = chat_app(services)
+    seen = []
+    async with app.run_test(size=(80, 24), message_hook=seen.append) as pilot:
+        await settle(app, pilot)
+        assert isinstance(app.screen, ChatScreen)
+        assert app.screen.focused is app.screen.query_one("#prompt")   # typing possible at once
+        await send(pilot, "hi")
+        await settle(app, pilot)
+        views = list(app.screen.query(MessageView))
+        assert [v.role for v in views] == ["user", "assistant"]
+        assert views[0].text == "hi"
+        assert views[1].query_one(Markdown).source == "Hello **there**"
+        finished = [m for m in seen if isinstance(m, ReplyFinished)]
+        assert [m.result.text for m in finished] == ["Hello **there**"]
+        assert fake_model.prompts[-1].rstrip().endswith("User: hi\nSecond Me:")
+        assert app.screen.query_one("#prompt", Input).value == ""
+        status = app.screen.query_one(StatusBar)
+        assert status.load_state == "ready" and status.model_name == "fake"
+        assert status.memories == 1                    # the exchange became a memory
+        assert "scheduler: off" in str(status.render())
+
+
+async def test_escape_mid_stream_keeps_the_partial_reply(services):
+    model = FakeModel(script=[[f"w{i} " for i in range(200)]], delay=0.02)
+    services._model = model
+    app = chat_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await send(pilot, "talk to me")
+        for _ in range(200):
+            await asyncio.sleep(0.02)
+            reply = app.screen.query(MessageView).last()
+            if reply.markdown.source.count("w") >= 3:
+                break
+        await pilot.press("escape")
+        await settle(app, pilot)
+        reply = app.screen.query(MessageView).last()
+        text = reply.markdown.source
+        assert text.startswith("w0 w1 w2") and "w199" not in text
+        assert "stopped" in str(reply.query_one(".note").render())
+        stored = msgs.recent_messages(services.bank.db(), app.screen.session.session_id)[-1]
+        assert stored.role == "assistant" and stored.text == text.strip()
+        assert stored.meta["cancelled"] is True
+        assert not app.screen.generating
+
+
+async def test_recall_panel_lists_a_planted_memory_and_opens_it(services, fake_model):
+    planted = services.memory.remember("My sister Ana moved to Porto last spring.",
+                                       source="cli")
+    app = chat_app(services)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        panel = app.screen.query_one(RecallPanel)
+        assert panel.display                              # open by default when wide
+        await send(pilot, "Where does my sister live?")
+        await settle(app, pilot)
+        options = panel.query_one(OptionList)
+        assert options.option_count == 1
+        prompt = str(options.get_option_at_index(0).prompt)
+        assert "2024-05-01" in prompt and "cli" in prompt and "My sister Ana" in prompt
+        assert "score" in prompt and " R " in prompt
+        options.focus()
+        options.highlighted = 0
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, MemoryDetail)    # inspector not installed: fallback
+        assert app.screen.item.hit.memory.id == planted
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ChatScreen)
+
+
+class GatedModel(FakeModel):
+    """Yields one piece, then waits for the test to open the gate."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = threading.Event()
+
+    def stream(self, prompt, **kw):
+        yield "wait "
+        self.gate.wait(10)
+        yield from super().stream(prompt, **kw)
+
+
+async def test_panel_toggle_new_conversation_and_busy_guard(services):
+    services._model = model = GatedModel()
+    app = chat_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        panel = app.screen.query_one(RecallPanel)
+        assert not panel.display                          # closed by default at 80 columns
+        await pilot.press("ctrl+r")
+        assert panel.display
+        await send(pilot, "first")
+        await pilot.pause()
+        assert app.screen.generating
+        await send(pilot, "second")                       # ignored while replying
+        await pilot.pause()
+        assert app.screen.query_one("#prompt", Input).value == "second"
+        await pilot.press("escape")
+        model.gate.set()
+        await settle(app, pilot)
+        assert "stopped" in str(app.screen.query(MessageView).last().query_one(".note").render())
+        first_session = app.screen.session.session_id
+        await pilot.press("ctrl+n")
+        await settle(app, pilot)
+        assert not app.screen.query(MessageView)
+        await send(pilot, "again")
+        await settle(app, pilot)
+        assert app.screen.session.session_id != first_session
+
+
+async def test_model_loads_in_the_background_and_failure_is_shown(services):
+    services._model = None
+    services.settings = load_settings(services.settings.home, model="/nonexistent/m.gguf")
+    app = chat_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        status = app.screen.query_one(StatusBar)
+        assert status.load_state == "error" and "not found" in status.error
+        await send(pilot, "My sister Ana moved to Porto.")
+        await settle(app, pilot)
+        reply = app.screen.query(MessageView).last()
+        assert "error" in str(reply.query_one(".note").render())
+        assert services.memory.count() == 1             # the words are still remembered
+
+
+async def test_command_palette_has_chat_commands_and_no_screenshot(services):
+    app = chat_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "New conversation" in titles and "Recalled memories" in titles
+        assert "Screenshot" not in titles
+
+
+async def test_optional_views_are_hidden_until_installed(services, monkeypatch):
+    from textual.screen import Screen
+
+    import tui.app as tui_app
+
+    app = chat_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert app.check_action("open_view", ("timeline",)) is False
+
+        class FakeTimeline(Screen):
+            def __init__(self, services):
+                super().__init__()
+                self.services = services
+
+        monkeypatch.setattr(tui_app, "view_class",
+                            lambda name: FakeTimeline if name == "timeline" else None)
+        assert app.check_action("open_view", ("timeline",)) is True
+        await pilot.press("f2")
+        await pilot.pause()
+        assert isinstance(app.screen, FakeTimeline) and app.screen.services is services
+
+
+async def test_scheduler_state_shows_in_the_status_bar(services, monkeypatch):
+    import sys
+    import types
+
+    class Handle:
+        stopped = False
+
+        def status(self):
+            return {"state": "idle", "last_job": "decay", "last_status": "ok"}
+
+        def shutdown(self):
+            Handle.stopped = True
+
+    fake = types.ModuleType("secondme.scheduler")
+    fake.start_background = lambda services: Handle()
+    monkeypatch.setitem(sys.modules, "secondme.scheduler", fake)
+    app = SecondMeApp(services=services, start_scheduler=True)
+    async with app.run_test(size=(120, 24)) as pilot:
+        await settle(app, pilot)
+        assert "scheduler: idle (last: decay ok)" in str(app.screen.query_one(StatusBar).render())
+    assert Handle.stopped
+
+
+# -- unlock -------------------------------------------------------------------------------
+class Opener:
+    """The real BankOpener over a CliState, as `secondme` builds it."""
+
+    def __new__(cls, home, fake_model, embedder):
+        from secondme.cli.app import CliState
+        from secondme.cli.chat import BankOpener
+        from secondme.services import build_services
+
+        st = CliState(home=home, passphrase_file=None, now="2024-05-01T12:00:00", model=None)
+        opener = BankOpener(st)
+        original = opener._adopt
+
+        def adopt(bank):   # same as the real one, with fakes instead of the real model
+            services = original(bank)
+            st._services = build_services(services.settings, bank, services.clock,
+                                          embedder=embedder, model=fake_model)
+            return st._services
+
+        opener._adopt = adopt
+        opener.state = st
+        return opener
+
+
+async def test_first_run_creates_a_bank_with_a_confirmed_passphrase(home, fake_model, embedder):
+    opener = Opener(home, fake_model, embedder)
+    app = SecondMeApp(opener=opener, start_scheduler=False)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            assert isinstance(app.screen, UnlockScreen) and app.screen.creating
+            await pilot.press(*"secret-1", "enter")
+            assert app.screen.focused.id == "confirm"
+            await pilot.press(*"secret-2", "enter")
+            await pilot.pause()
+            assert "differ" in str(app.screen.query_one("#unlock-error").render())
+            await pilot.press(*"secret-1", "enter")
+            await settle(app, pilot)
+            assert isinstance(app.screen, ChatScreen)
+            assert (home / "memory.db").exists()
+            assert app.screen.focused is app.screen.query_one("#prompt")
+    finally:
+        opener.state.close()
+
+
+async def test_unlock_with_a_wrong_then_right_passphrase(bank, home, fake_model, embedder):
+    from .conftest import PASSPHRASE
+
+    bank.close()
+    opener = Opener(home, fake_model, embedder)
+    app = SecondMeApp(opener=opener, start_scheduler=False)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            assert isinstance(app.screen, UnlockScreen) and not app.screen.creating
+            assert not app.screen.query("#confirm")
+            await pilot.press(*"nope", "enter")
+            await settle(app, pilot)
+            assert isinstance(app.screen, UnlockScreen)
+            assert "Wrong passphrase" in str(app.screen.query_one("#unlock-error").render())
+            assert app.screen.query_one("#passphrase", Input).value == ""
+            app.screen.query_one("#passphrase", Input).value = PASSPHRASE
+            await pilot.press("enter")
+            await settle(app, pilot)
+            assert isinstance(app.screen, ChatScreen)
+    finally:
+        opener.state.close()
+
+
+@pytest.mark.parametrize("env_var", ["SECONDME_PASSPHRASE"])
+def test_preset_passphrase_skips_the_unlock_screen(home, monkeypatch, env_var):
+    from secondme.cli.app import CliState
+    from secondme.cli.chat import BankOpener
+
+    monkeypatch.setenv(env_var, "from-the-environment")
+    st = CliState(home=home, passphrase_file=None, now=None, model=None)
+    try:
+        services = BankOpener(st).preset()        # first run: creates
+        assert services is not None and (home / "memory.db").exists()
+        st.close()
+        assert BankOpener(st).preset() is not None  # then: unlocks
+    finally:
+        st.close()
+    monkeypatch.delenv(env_var)
+    assert BankOpener(CliState(home=home, passphrase_file=None, now=None, model=None)).preset() \
+        is None

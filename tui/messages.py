@@ -1,0 +1,40 @@
+"""Messages the chat screen's workers post to the UI thread (`post_message` is thread-safe)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from textual.message import Message
+
+
+@dataclass
+class ReplyTick(Message, bubble=False):
+    """New pieces are waiting in the screen's buffer. Coalesces: one tick drains them all."""
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, ReplyTick)
+
+
+@dataclass
+class RecallReady(Message, bubble=False):
+    recalled: list[Any]
+    question: str
+
+
+@dataclass
+class ReplyFinished(Message, bubble=False):
+    result: Any          # secondme.chat.ReplyResult
+
+
+@dataclass
+class ReplyFailed(Message, bubble=False):
+    error: str
+
+
+@dataclass
+class LoadState(Message, bubble=False):
+    """Background loading progress: 'model', 'recall', 'ready' or 'error'."""
+
+    state: str
+    detail: str = ""

@@ -1,0 +1,1 @@
+"""Screens: unlock and chat live here; timeline, profile, inspector and search are optional."""

@@ -1,0 +1,297 @@
+"""The chat screen: transcript, input, recalled-memories panel, status bar.
+
+A reply runs in one thread worker (recall, prompt, generation, saving: all in
+`secondme.chat.ChatSession`). The worker never touches widgets: it posts messages,
+and pieces travel through a small buffer drained by a coalescing `ReplyTick`, so a
+fast model never waits for the screen and the screen never floods.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label, Markdown
+
+from secondme.chat import ChatBusy, ChatSession, PreparedReply
+
+from ..messages import LoadState, RecallReady, ReplyFailed, ReplyFinished, ReplyTick
+from ..widgets.message import MessageView
+from ..widgets.recall import MemoryDetail, RecallPanel
+from ..widgets.status import StatusBar
+
+WIDE = 100          # from this width the recall panel starts open
+STATUS_EVERY = 3.0  # seconds between status refreshes (memory count, scheduler)
+
+
+class ChatScreen(Screen[None]):
+    AUTO_FOCUS = "#prompt"
+    BINDINGS = [
+        Binding("escape", "stop", "Stop", tooltip="Stop the reply; the partial text is kept"),
+        Binding("ctrl+n", "new_conversation", "New chat"),
+        Binding("ctrl+r", "toggle_recall", "Recalled"),
+    ]
+
+    def __init__(self, services, *, preload: bool = True, scheduler=None) -> None:
+        super().__init__()
+        self.services = services
+        self.session = ChatSession(services)
+        self.preload = preload
+        self.scheduler = scheduler
+        self.generating = False
+        self._pending: list[str] = []
+        self._pending_lock = threading.Lock()
+        self._reply: MessageView | None = None
+        self._question = ""
+        self._closing = False
+        self.loaded = threading.Event()   # set when background loading is over (tests, bench)
+        self._stream = None
+
+    # -- layout ---------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        settings = self.services.settings
+        with Horizontal(id="body"):
+            with Vertical(id="conversation"):
+                with VerticalScroll(id="transcript"):
+                    yield Label(
+                        f"Hello {settings.user_name}. Tell me about your day, or ask me "
+                        "anything: I answer from what I remember.", id="welcome")
+                yield Input(placeholder="Message Second Me…  (Enter to send)", id="prompt")
+            yield RecallPanel(id="recall")
+        yield StatusBar(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#recall").display = self.app.size.width >= WIDE
+        self.refresh_status()
+        self.set_interval(STATUS_EVERY, self.refresh_status)
+        transcript = self.query_one("#transcript", VerticalScroll)
+        transcript.anchor()   # the newest message sits just above the input
+        if self.preload:
+            # A daemon thread, not a worker: loading can't be interrupted, and quitting
+            # must not wait seconds for torch to finish importing.
+            threading.Thread(target=self.load_models, name="secondme-load",
+                             daemon=True).start()
+        else:
+            self.post_message(LoadState("ready"))
+            self.loaded.set()
+
+    # -- background loading -----------------------------------------------------
+    def load_models(self) -> None:
+        """Model first (replies need it), then warm recall (embedder, vector index)."""
+        self.post_message(LoadState("model"))
+        try:
+            info = self.services.model().info
+        except Exception as exc:
+            self.post_message(LoadState("error", f"{type(exc).__name__}: {exc}"))
+            self.loaded.set()
+            return
+        self.post_message(LoadState("recall", f"{info.name}|{info.device}"))
+        try:
+            embedder = self.services.embedder()
+            if hasattr(embedder, "load"):
+                embedder.load()
+            if not self._closing:
+                self.services.retriever().search("warm up", k=1)
+        except Exception:  # recall falls back to full text; the reply still works
+            pass
+        self.post_message(LoadState("ready", f"{info.name}|{info.device}"))
+        self.loaded.set()
+
+    @on(LoadState)
+    def _load_state(self, event: LoadState) -> None:
+        status = self.query_one(StatusBar)
+        status.load_state = event.state
+        if event.state == "error":
+            status.error = event.detail
+            self.notify(f"The model could not be loaded: {event.detail}", severity="error",
+                        timeout=10)
+        elif event.detail:
+            name, _, device = event.detail.partition("|")
+            status.model_name, status.device = name, device
+        elif self.services.model_loaded:
+            info = self.services.model().info
+            status.model_name, status.device = info.name, info.device
+
+    def refresh_status(self) -> None:
+        status = self.query_one(StatusBar)
+        try:
+            status.memories = self.services.memory.count()
+        except Exception:
+            status.memories = None
+        status.scheduler = self._scheduler_state()
+
+    def _scheduler_state(self) -> str:
+        handle = self.scheduler
+        if handle is None:
+            return "off"
+        try:
+            info = handle.status() or {}
+        except Exception:
+            return "?"
+        state = str(info.get("state") or "on")
+        last = info.get("last_job")
+        if last and state != "running":
+            state += f" (last: {last} {info.get('last_status') or ''})".rstrip()
+        elif last:
+            state += f" {last}"
+        return state
+
+    # -- sending ----------------------------------------------------------------
+    @on(Input.Submitted, "#prompt")
+    async def send(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        if not text:
+            return
+        if self.generating:
+            self.notify("Still replying — press Esc to stop it first.", severity="warning")
+            return
+        event.input.clear()
+        settings = self.services.settings
+        transcript = self.query_one("#transcript", VerticalScroll)
+        note = "recalling…" if self.services.model_loaded else "waiting for the model to load…"
+        reply = MessageView("assistant", who=settings.assistant_name, note=note)
+        await transcript.mount_all([MessageView("user", text, who="You"), reply])
+        transcript.anchor()
+        self._reply = reply
+        self._question = text
+        self._stream = Markdown.get_stream(reply.markdown)
+        with self._pending_lock:
+            self._pending.clear()
+        self._set_generating(True)
+        self.generate(text)
+
+    @work(thread=True, exclusive=True, group="reply", exit_on_error=False)
+    def generate(self, text: str) -> None:
+        session = self.session
+        try:
+            prepared: PreparedReply = session.prepare(text)
+        except ChatBusy as exc:
+            self.post_message(ReplyFailed(str(exc)))
+            return
+        except Exception as exc:
+            self.post_message(ReplyFailed(f"{type(exc).__name__}: {exc}"))
+            return
+        self.post_message(RecallReady(prepared.recalled, text))
+        pieces: list[str] = []
+        first_at = last_at = None
+        error = None
+        try:
+            for piece in session.stream(prepared):
+                last_at = time.perf_counter()
+                first_at = first_at or last_at
+                pieces.append(piece)
+                with self._pending_lock:
+                    self._pending.append(piece)
+                self.post_message(ReplyTick())
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"
+        result = session.finish(prepared, "".join(pieces), first_token_at=first_at,
+                                last_token_at=last_at, error=error)
+        self.post_message(ReplyFinished(result))
+
+    async def _drain(self) -> None:
+        with self._pending_lock:
+            text = "".join(self._pending)
+            self._pending.clear()
+        if text and self._stream is not None:
+            if self._reply is not None:
+                self._reply.set_note("")
+            await self._stream.write(text)
+
+    @on(ReplyTick)
+    async def _tick(self, _: ReplyTick) -> None:
+        await self._drain()
+
+    @on(RecallReady)
+    def _recall_ready(self, event: RecallReady) -> None:
+        self.query_one(RecallPanel).show(event.recalled, event.question)
+        if self._reply is not None and not self._pending:
+            self._reply.set_note("thinking…")
+
+    @on(ReplyFinished)
+    async def _finished(self, event: ReplyFinished) -> None:
+        await self._drain()
+        await self._stop_stream()
+        result, reply = event.result, self._reply
+        if reply is not None:
+            if reply.markdown.source.strip() != result.text:
+                await reply.markdown.update(result.text)
+            if result.error:
+                reply.set_note(f"error: {result.error}", error=True)
+            elif result.cancelled:
+                reply.set_note("stopped")
+            elif not result.text:
+                reply.set_note("(no reply)")
+            else:
+                reply.set_note("")
+        self.query_one(RecallPanel).show(result.recalled, self._question)
+        status = self.query_one(StatusBar)
+        if result.tokens_per_second is not None:
+            status.tokens_per_second = result.tokens_per_second
+        self._set_generating(False)
+        self.refresh_status()
+
+    @on(ReplyFailed)
+    async def _failed(self, event: ReplyFailed) -> None:
+        await self._stop_stream()
+        if self._reply is not None:
+            self._reply.set_note(f"error: {event.error}", error=True)
+        self.notify(event.error, severity="error", timeout=8)
+        self._set_generating(False)
+        self.refresh_status()
+
+    async def _stop_stream(self) -> None:
+        if self._stream is not None:
+            stream, self._stream = self._stream, None
+            await stream.stop()
+
+    def _set_generating(self, value: bool) -> None:
+        self.generating = value
+        self.query_one(StatusBar).generating = value
+        self.refresh_bindings()
+
+    # -- actions ------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "stop":
+            return True if self.generating else None
+        return True
+
+    def action_stop(self) -> None:
+        if self.generating:
+            self.session.cancel()
+
+    async def action_new_conversation(self) -> None:
+        if self.generating:
+            self.session.cancel()
+            await self.workers.wait_for_complete()
+        self.session.new_conversation()
+        transcript = self.query_one("#transcript", VerticalScroll)
+        await transcript.query(MessageView).remove()
+        self.query_one(RecallPanel).show([])
+        self.query_one("#prompt", Input).focus()
+        self.notify("New conversation. I still remember the earlier ones.", timeout=3)
+
+    def action_toggle_recall(self) -> None:
+        panel = self.query_one(RecallPanel)
+        panel.display = not panel.display
+
+    @on(RecallPanel.Open)
+    def _open_memory(self, event: RecallPanel.Open) -> None:
+        screen = self.app.make_view("inspector", event.memory_id)
+        if screen is not None:
+            self.app.push_screen(screen)
+            return
+        item = self.query_one(RecallPanel).recalled(event.memory_id)
+        if item is not None:
+            self.app.push_screen(MemoryDetail(item))
+
+    def shutdown(self, timeout: float = 10.0) -> None:
+        """Stop a reply in flight and let it finish its writes (before the bank closes)."""
+        self._closing = True
+        self.session.wait_idle(timeout)

@@ -1,0 +1,1 @@
+"""Widgets used by the chat screen."""

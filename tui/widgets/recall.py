@@ -1,0 +1,108 @@
+"""The side panel: which memories were recalled for the last reply, from where, and why."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+
+def _num(value: float | None, fmt: str = ".2f") -> str:
+    return "–" if value is None else format(value, fmt)
+
+
+def score_line(scores: Any) -> str:
+    """final, keyword (BM25), semantic (cosine), retention, and time match when it counted."""
+    parts = [f"score {_num(scores.final)}", f"kw {_num(scores.bm25, '.3g')}",
+             f"sem {_num(scores.cosine)}", f"R {_num(scores.retention)}"]
+    if getattr(scores, "time_match", 0):
+        parts.append(f"time {_num(scores.time_match)}")
+    return " · ".join(parts)
+
+
+def recalled_option(recalled: Any) -> Option:
+    memory = recalled.hit.memory
+    text = Text()
+    text.append(memory.event_at[:10], style="bold")
+    text.append(f" · {memory.source} · {memory.kind}", style="dim")
+    if not recalled.placed:
+        text.append(" · not used", style="italic dim")
+    text.append("\n")
+    body = " ".join(memory.text.split())
+    text.append(body[:160] + ("…" if len(body) > 160 else ""),
+                style="" if recalled.placed else "dim")
+    text.append("\n")
+    text.append(score_line(recalled.hit.scores), style="dim")
+    return Option(text, id=f"m{memory.id}")
+
+
+class RecallPanel(Vertical):
+    """Lists `secondme.chat.Recalled` items; Enter or a click asks to open one."""
+
+    @dataclass
+    class Open(Message):
+        memory_id: int
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._by_option: dict[str, Any] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Label("Recalled memories", classes="title")
+        yield Label("Nothing recalled yet.", id="recall-empty", classes="hint")
+        yield OptionList(id="recall-list")
+
+    def show(self, recalled: list[Any], question: str = "") -> None:
+        options = self.query_one("#recall-list", OptionList)
+        options.clear_options()
+        self._by_option = {f"m{r.hit.memory.id}": r for r in recalled}
+        options.add_options([recalled_option(r) for r in recalled])
+        empty = self.query_one("#recall-empty", Label)
+        empty.update("Nothing recalled for this message." if question else
+                     "Nothing recalled yet.")
+        empty.display = not recalled
+        options.display = bool(recalled)
+
+    def recalled(self, memory_id: int) -> Any | None:
+        return self._by_option.get(f"m{memory_id}")
+
+    def on_mount(self) -> None:
+        self.query_one("#recall-list", OptionList).display = False
+
+    @on(OptionList.OptionSelected, "#recall-list")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id:
+            self.post_message(self.Open(int(event.option.id[1:])))
+
+
+class MemoryDetail(ModalScreen[None]):
+    """Fallback when the memory inspector view is not installed: the memory, in full."""
+
+    BINDINGS = [Binding("escape,q", "dismiss", "Close")]
+
+    def __init__(self, recalled: Any) -> None:
+        super().__init__()
+        self.item = recalled
+
+    def compose(self) -> ComposeResult:
+        memory = self.item.hit.memory
+        with VerticalScroll(id="memory-detail"):
+            yield Label(f"Memory #{memory.id}", classes="title")
+            yield Static(Text(memory.text), classes="body")
+            yield Static(Text(
+                f"happened {memory.event_at} · stored {memory.recorded_at}\n"
+                f"{memory.kind} · {memory.source} · trust {memory.trust} · "
+                f"recalled {memory.recall_count}×\n{score_line(self.item.hit.scores)}"
+                + (f"\nwhy: {', '.join(self.item.hit.reasons)}" if self.item.hit.reasons else "")),
+                classes="meta")
+            yield Label("Esc to close", classes="hint")
