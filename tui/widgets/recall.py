@@ -65,7 +65,12 @@ class RecallPanel(Vertical):
         options = self.query_one("#recall-list", OptionList)
         options.clear_options()
         self._by_option = {f"m{r.hit.memory.id}": r for r in recalled}
-        options.add_options([recalled_option(r) for r in recalled])
+        content: list[Option | None] = []
+        for item in recalled:
+            if content:
+                content.append(None)   # a rule between memories
+            content.append(recalled_option(item))
+        options.add_options(content)
         empty = self.query_one("#recall-empty", Label)
         empty.update("Nothing recalled for this message." if question else
                      "Nothing recalled yet.")
