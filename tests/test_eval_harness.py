@@ -123,6 +123,18 @@ def test_generic_categories_pool_as_declared():
     assert report["questions"] == 1 and report["questions_scored"] == 2
 
 
+def test_variants_search_the_same_memories():
+    from secondme.retrieval import FullTextRetriever
+
+    dataset = Dataset("mini", "generic", [_conversation()])
+    report = evaluate(dataset, HashingEmbedder(), ks=(1, 5),
+                      variants={"fts": lambda services: FullTextRetriever(services.memory)},
+                      ablations=True).report()
+    assert set(report["retrievers"]) == {"ours", "bm25", "dense"}   # the promised shape stays
+    assert report["variants"]["fts"] == report["retrievers"]["bm25"]
+    assert "fts" in report["by_category"]["fact"]
+
+
 def test_bad_k_is_refused():
     with pytest.raises(ValueError, match="positive"):
         evaluate(Dataset("x", "generic", []), HashingEmbedder(), ks=(0, 5))

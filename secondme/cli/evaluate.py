@@ -100,7 +100,7 @@ def print_report(report: dict[str, Any], console: Any) -> None:
     table.add_column("retriever")
     for metric in shown:
         table.add_column(metric, justify="right")
-    for name, values in {**report["retrievers"], **report.get("ablations", {})}.items():
+    for name, values in {**report["retrievers"], **report.get("variants", {})}.items():
         table.add_row(name, *(_fmt(values.get(m, "")) for m in shown))
     console.print(table)
     by_cat = Table(title="by category (recall@5 / MRR)")
@@ -109,7 +109,8 @@ def print_report(report: dict[str, Any], console: Any) -> None:
     for name in report["retrievers"]:
         by_cat.add_column(name, justify="right")
     for category, entry in report["by_category"].items():
-        label = f"{category} {entry.get('name', '')}".strip()
+        name = entry.get("name", "")
+        label = f"{category} {name}".strip() if len(name) <= 16 else category
         by_cat.add_row(label, str(entry["questions"]), *(
             f"{_fmt(entry[n].get('recall@5', 0.0))} / {_fmt(entry[n]['mrr'])}"
             for n in report["retrievers"]))

@@ -86,7 +86,7 @@ class EvalResult:
         }
         extra = [name for name in names if name not in RETRIEVERS]
         if extra:
-            report["ablations"] = {name: pooled[name] for name in extra}
+            report["variants"] = {name: pooled[name] for name in extra}
         return report
 
 
@@ -96,10 +96,19 @@ def work_units(dataset: Dataset) -> int:
                for c in dataset.conversations)
 
 
+RetrieverFactory = Callable[[Services], Any]   # → an object with search(query, *, k, …)
+
+
 def evaluate(dataset: Dataset, embedder: Embedder, *, ks: Sequence[int] = DEFAULT_KS,
              progress: Progress | None = None, workdir: Path | None = None,
-             ablations: bool = False) -> EvalResult:
-    """Runs every conversation; `ablations` adds our retriever restricted to one signal."""
+             ablations: bool = False,
+             variants: dict[str, RetrieverFactory] | None = None) -> EvalResult:
+    """Runs every conversation through our retriever and the two single-signal baselines.
+
+    `ablations` adds our retriever restricted to one signal (its bm25 / dense modes);
+    `variants` adds other retrievers built on the same services (e.g. other parameters), so
+    a parameter study ingests and embeds each conversation only once.
+    """
     ks = tuple(sorted(set(int(k) for k in ks)))
     if not ks or ks[0] < 1:
         raise ValueError("k values must be positive integers")
@@ -107,7 +116,7 @@ def evaluate(dataset: Dataset, embedder: Embedder, *, ks: Sequence[int] = DEFAUL
     started = time.perf_counter()
     for conversation in dataset.conversations:
         _evaluate_conversation(conversation, embedder, result, progress or _no_progress, workdir,
-                               ablations)
+                               ablations, dict(variants or {}))
     result.timings["total"] = time.perf_counter() - started
     return result
 
@@ -123,7 +132,8 @@ def _tick(result: EvalResult, key: str, since: float) -> float:
 
 
 def _evaluate_conversation(conversation: Conversation, embedder: Embedder, result: EvalResult,
-                           progress: Progress, workdir: Path | None, ablations: bool) -> None:
+                           progress: Progress, workdir: Path | None, ablations: bool,
+                           variants: dict[str, RetrieverFactory]) -> None:
     result.conversations += 1
     result.turns += len(conversation.turns)
     for question in conversation.questions:
@@ -136,17 +146,51 @@ def _evaluate_conversation(conversation: Conversation, embedder: Embedder, resul
         services = build_services(load_settings(home), bank, Clock(conversation.now),
                                   embedder=embedder)
         try:
-            _run(conversation, services, embedder, result, progress, ablations)
+            _run(conversation, services, embedder, result, progress, ablations, variants)
         finally:
             services.close()
 
 
+class _Asker:
+    """Runs one retriever for one question and remembers what its hits were."""
+
+    def __init__(self, retriever: Any, depth: int) -> None:
+        self.retriever = retriever
+        self.depth = depth
+        self.with_vector = getattr(retriever, "search_with_vector", None)
+        self.modes = "mode" in inspect.signature(retriever.search).parameters
+        self.turns: dict[int, str | None] = {}
+        self.tokens: dict[int, int] = {}
+
+    def ask(self, question: Question, vector: np.ndarray, mode: str | None = None) -> list[int]:
+        kwargs: dict[str, Any] = {"k": self.depth}
+        if mode is not None:
+            kwargs["mode"] = mode
+        hits = (self.with_vector(question.text, vector, **kwargs) if self.with_vector
+                else self.retriever.search(question.text, **kwargs))
+        for hit in hits:   # facts or summaries would be no turn: they map to None
+            self.turns[hit.memory.id] = hit.memory.source_ref.get("dia_id")
+            self.tokens[hit.memory.id] = metrics.approx_tokens(hit.memory.text)
+        return [hit.memory.id for hit in hits]
+
+
 def _run(conversation: Conversation, services: Services, embedder: Embedder,
-         result: EvalResult, progress: Progress, ablations: bool) -> None:
+         result: EvalResult, progress: Progress, ablations: bool,
+         variants: dict[str, RetrieverFactory]) -> None:
     label = f"{conversation.id}"
     clock = time.perf_counter()
-    turn_of = ingest(services, conversation,
-                     on_turn=lambda: progress(f"{label}: remembering", 1))
+    # Thousands of turns at once are an import, not a chat: vectors are computed in batches
+    # by the product's embed job below instead of one encode per remember() (same vectors,
+    # several times faster). Everything else about the write is the chat path.
+    hook = getattr(services.memory, "embed_hook", None)
+    if hook is not None:
+        services.memory.embed_hook = None
+    try:
+        turn_of = ingest(services, conversation,
+                         on_turn=lambda: progress(f"{label}: remembering", 1))
+    finally:
+        if hook is not None:
+            services.memory.embed_hook = hook
     clock = _tick(result, "ingest", clock)
 
     reported = [0]
@@ -156,7 +200,6 @@ def _run(conversation: Conversation, services: Services, embedder: Embedder,
         progress(f"{label}: embedding", count)
 
     embed_all(services, embedder, on_batch=embedded)
-    # Turns embedded on write (the chat path, once the embedder is loaded) never reach a batch.
     progress(f"{label}: embedding", max(0, len(turn_of) - reported[0]))
     clock = _tick(result, "embed", clock)
 
@@ -166,46 +209,36 @@ def _run(conversation: Conversation, services: Services, embedder: Embedder,
     depth = max(result.ks)
     tokens = {m.id: metrics.approx_tokens(m.text)
               for m in services.memory.get_many(turn_of).values()}
-    retriever = services.retriever()
-    with_vector = getattr(retriever, "search_with_vector", None)
-    modes = "mode" in inspect.signature(retriever.search).parameters
+    ours = _Asker(services.retriever(), depth)
+    others = {name: _Asker(factory(services), depth) for name, factory in variants.items()}
     dense = DenseIndex.load(services, embedder)
     vectors = embedder.encode([q.text for q in questions])
     clock = _tick(result, "prepare", clock)
 
-    def ours(question: Question, vector: np.ndarray, mode: str | None,
-             other_turns: dict[int, str | None], other_tokens: dict[int, int]) -> list[int]:
-        kwargs: dict[str, Any] = {"k": depth} if mode is None else {"k": depth, "mode": mode}
-        hits = (with_vector(question.text, vector, **kwargs) if with_vector
-                else retriever.search(question.text, **kwargs))
-        for hit in hits:   # facts or summaries would be no turn: they map to None
-            other_turns[hit.memory.id] = hit.memory.source_ref.get("dia_id")
-            other_tokens[hit.memory.id] = metrics.approx_tokens(hit.memory.text)
-        return [hit.memory.id for hit in hits]
-
     for index, question in enumerate(questions):
-        ranked: dict[str, list[int]] = {}
-        other_turns: dict[int, str | None] = {}
-        other_tokens: dict[int, int] = {}
-        ranked["ours"] = ours(question, vectors[index], None, other_turns, other_tokens)
+        vector = vectors[index]
+        ranked: dict[str, tuple[list[int], _Asker | None]] = {}
+        ranked["ours"] = (ours.ask(question, vector), ours)
         clock = _tick(result, "search_ours", clock)
-        ranked["bm25"] = [i for i, _ in rows.bm25_search(services.bank.db(), question.text,
-                                                         limit=depth)]
+        ranked["bm25"] = ([i for i, _ in rows.bm25_search(services.bank.db(), question.text,
+                                                          limit=depth)], None)
         clock = _tick(result, "search_bm25", clock)
-        ranked["dense"] = dense.top(vectors[index], depth)
+        ranked["dense"] = (dense.top(vector, depth), None)
         clock = _tick(result, "search_dense", clock)
-        if ablations and modes:
-            ranked["ours_bm25"] = ours(question, vectors[index], "bm25", other_turns,
-                                      other_tokens)
-            ranked["ours_dense"] = ours(question, vectors[index], "dense", other_turns,
-                                       other_tokens)
-            clock = _tick(result, "search_ablations", clock)
-        for name, ids in ranked.items():
+        if ablations and ours.modes:
+            ranked["ours_bm25"] = (ours.ask(question, vector, "bm25"), ours)
+            ranked["ours_dense"] = (ours.ask(question, vector, "dense"), ours)
+        for name, asker in others.items():
+            ranked[name] = (asker.ask(question, vector), asker)
+        clock = _tick(result, "search_variants", clock)
+        for name, (ids, asker) in ranked.items():
             ids = ids[:depth]
+            extra_turns = asker.turns if asker else {}
+            extra_tokens = asker.tokens if asker else {}
             result.outcomes.setdefault(name, []).append(metrics.Outcome(
                 question_id=question.id, category=question.category, gold=question.evidence,
-                ranked=tuple(turn_of.get(i, other_turns.get(i)) for i in ids),
-                tokens=tuple(tokens.get(i, other_tokens.get(i, 0)) for i in ids)))
+                ranked=tuple(turn_of.get(i, extra_turns.get(i)) for i in ids),
+                tokens=tuple(tokens.get(i, extra_tokens.get(i, 0)) for i in ids)))
         progress(f"{label}: asking", 1)
 
 
