@@ -1,0 +1,89 @@
+"""Retrieval parameter study on the dev set: one ingestion, many retriever settings.
+
+Not part of `make bench` (run_all skips sweep_* scripts): it exists so that any change to
+RetrievalParams can be argued with numbers anyone can rerun. Each variant is our
+HybridRetriever with one knob moved; all of them search the very same stored memories.
+
+Usage: python bench/sweep_devset.py [FILE] [--json OUT]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+DEVSET = ROOT / "assets" / "devset" / "memorybank_en.json"
+METRICS = ("recall@1", "recall@5", "recall@10", "hit@5", "mrr")
+
+
+def variants() -> dict:
+    from secondme.retrieval import HybridRetriever, RetrievalParams
+
+    base = RetrievalParams()
+    grid = {
+        "default": base,
+        "no retention (floor 1.0)": replace(base, retention_floor=1.0),
+        "floor 0.7": replace(base, retention_floor=0.7),
+        "floor 0.9": replace(base, retention_floor=0.9),
+        "no time boost": replace(base, time_weight=0.0),
+        "rrf_k 10": replace(base, rrf_k=10),
+        "rrf_k 10, floor 0.7": replace(base, rrf_k=10, retention_floor=0.7),
+        "rrf_k 10, floor 0.9": replace(base, rrf_k=10, retention_floor=0.9),
+        "relative fusion": replace(base, fusion="relative"),
+        "relative, floor 0.7": replace(base, fusion="relative", retention_floor=0.7),
+        "relative, floor 0.9": replace(base, fusion="relative", retention_floor=0.9),
+        "rrf_k 10, floor 0.9, dense 1.5": replace(base, rrf_k=10, retention_floor=0.9,
+                                                  dense_weight=1.5),
+        "rrf_k 10, floor 0.9, time 0.5": replace(base, rrf_k=10, retention_floor=0.9,
+                                                 time_weight=0.5),
+    }
+
+    def factory(params):
+        return lambda services: HybridRetriever(services.memory, services.embedder,
+                                                params=params)
+
+    return {name: factory(params) for name, params in grid.items()}, grid
+
+
+def table(report: dict, names: list[str]) -> str:
+    rows = {**report["retrievers"], **report.get("variants", {})}
+    cats = report["by_category"]
+    head = ["retriever", *METRICS, *(f"{c} R@5" for c in cats)]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for name in [*report["retrievers"], *names]:
+        values = rows[name]
+        cells = [f"{values[m]:.3f}" for m in METRICS]
+        cells += [f"{cats[c][name]['recall@5']:.3f}" for c in cats]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("file", nargs="?", default=str(DEVSET))
+    parser.add_argument("--json", dest="json_out")
+    args = parser.parse_args()
+
+    from secondme.embeddings import SentenceTransformerEmbedder
+    from secondme.evaluation.formats import load_dataset
+    from secondme.evaluation.harness import evaluate
+
+    factories, grid = variants()
+    result = evaluate(load_dataset(Path(args.file)), SentenceTransformerEmbedder(),
+                      variants=factories)
+    report = result.report()
+    print(table(report, list(factories)))
+    print(f"\n{report['questions']} questions; {report['timings_s']}")
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps(
+            {"report": report, "params": {k: vars(v) for k, v in grid.items()}}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
