@@ -76,3 +76,49 @@ def fresh_services(root: Path, clock, embedder, model):
 
 def table(services, sql: str) -> list[tuple]:
     return [tuple(r) for r in services.bank.db().execute(sql).fetchall()]
+
+
+def seed_views(services) -> dict[str, int]:
+    """A small, path-free, deterministic bank for the TUI views (fixed clock: 2024-05-01 12:00)."""
+    memory = services.memory
+    ids = {
+        "porto": memory.remember("My sister Mia moved to Porto; her flat looks over the river.",
+                                 at=datetime(2024, 4, 12, 18, 30), source="cli"),
+        "race": memory.remember("Signed up for the Lisbon half marathon on 19 May.",
+                                at=datetime(2024, 4, 16, 8, 15), source="cli", importance=0.9),
+        "umbrella": memory.remember("Bought a blue umbrella at the market.",
+                                    at=datetime(2024, 4, 3, 17, 0), source="cli"),
+        "today": memory.remember("Long lunch with Mia and Rui for the holiday.",
+                                 at=datetime(2024, 5, 1, 11, 0), source="cli"),
+    }
+    memory.archive(ids["umbrella"])
+    memory.pin(ids["race"])
+    with services.bank.write() as w:
+        month = w.execute(
+            "INSERT INTO summaries (level, period_key, period_start, period_end, text, method, "
+            "sources_hash, created_at) VALUES ('month', '2024-04', '2024-04-01T00:00:00', "
+            "'2024-05-01T00:00:00', 'April: Mia settled in Porto; training for the half "
+            "marathon began.', 'extractive', 'h', '2024-05-01T03:00:00')").lastrowid
+        w.execute("INSERT INTO summary_sources VALUES (?, 'memory', ?)", [month, ids["porto"]])
+        old = w.execute(
+            "INSERT INTO profile_facts (subject, attribute, value, category, confidence, "
+            "evidence, valid_from, valid_to, recorded_at, superseded_at, status) VALUES ('Mia', "
+            "'lives in', 'Lisbon', 'relationship', 0.6, 'Mia lives in Lisbon', '2020-01-01', "
+            "'2024-03-31', '2024-01-02T10:00:00', '2024-04-12T18:31:00', 'closed')").lastrowid
+        fact = w.execute(
+            "INSERT INTO profile_facts (subject, attribute, value, category, confidence, "
+            "evidence, valid_from, recorded_at, status, memory_id) VALUES ('Mia', 'lives in', "
+            "'Porto', 'relationship', 0.85, 'My sister Mia moved to Porto', '2024-04-01', "
+            "'2024-04-12T18:31:00', 'active', ?)", [ids["porto"]]).lastrowid
+        w.execute("UPDATE profile_facts SET superseded_by = ? WHERE id = ?", [fact, old])
+        w.execute("INSERT INTO fact_sources VALUES (?, ?, 'My sister Mia moved to Porto')",
+                  [fact, ids["porto"]])
+        goal = w.execute(
+            "INSERT INTO profile_facts (subject, attribute, value, category, confidence, "
+            "evidence, valid_from, recorded_at, status) VALUES ('user', 'goal', "
+            "'half marathon under two hours', 'goal', 0.7, 'Signed up for the Lisbon half "
+            "marathon', '2024-04-16', '2024-04-16T08:16:00', 'active')").lastrowid
+        w.execute("INSERT INTO fact_sources VALUES (?, ?, 'Signed up for the Lisbon half "
+                  "marathon')", [goal, ids["race"]])
+    ids.update({"month_summary": month, "fact": fact, "old_fact": old, "goal": goal})
+    return ids
