@@ -28,7 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "assets" / "devset" / "memorybank_en.json"
-ASSISTANT = "Assistant"
+ASSISTANT = "Second Me"   # the chat stores "NAME: question\nSecond Me: reply"
 NOW = "2023-05-07T10:00:00"   # the day after the last conversation: questions come afterwards
 
 U, A, T, N = "user", "assistant", "temporal", "negation"
