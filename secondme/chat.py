@@ -115,6 +115,22 @@ _EMPTY_PROMPT = BuiltPrompt(text="", stop=[], style="none", tokens=0, budget=0, 
                             summaries=0)
 
 
+def prefer_single_thread_torch() -> None:
+    """One torch thread for query embeddings in interactive use.
+
+    Measured on the shared 2-core box: embedding a one-line query took 200–300 ms with
+    torch's default 2 threads (they thrash against llama.cpp and other processes) and
+    30–40 ms with 1. A query is too small to gain from intra-op parallelism. Only acts
+    when torch is already imported (importing it just for this would cost seconds).
+    """
+    import sys
+
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        with contextlib.suppress(Exception):   # a speed preference, never fatal
+            torch.set_num_threads(1)
+
+
 class ChatBusy(RuntimeError):
     def __init__(self) -> None:
         super().__init__("a reply is still being generated; stop it first")

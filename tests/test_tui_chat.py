@@ -87,7 +87,14 @@ async def test_escape_mid_stream_keeps_the_partial_reply(services):
         assert not app.screen.generating
 
 
-async def test_recall_panel_lists_a_planted_memory_and_opens_it(services, fake_model):
+@pytest.mark.parametrize("inspector", [True, False])
+async def test_recall_panel_lists_a_planted_memory_and_opens_it(services, fake_model, inspector,
+                                                                 monkeypatch):
+    import tui.app as tui_app
+
+    real_view_class = tui_app.view_class
+    if not inspector:   # the fallback when the inspector view is not installed
+        monkeypatch.setattr(tui_app, "view_class", lambda name: None)
     planted = services.memory.remember("My sister Ana moved to Porto last spring.",
                                        source="cli")
     app = chat_app(services)
@@ -106,8 +113,12 @@ async def test_recall_panel_lists_a_planted_memory_and_opens_it(services, fake_m
         options.highlighted = 0
         await pilot.press("enter")
         await pilot.pause()
-        assert isinstance(app.screen, MemoryDetail)    # inspector not installed: fallback
-        assert app.screen.item.hit.memory.id == planted
+        if inspector:
+            assert isinstance(app.screen, real_view_class("inspector"))
+            assert app.screen.memory_id == planted
+        else:
+            assert isinstance(app.screen, MemoryDetail)
+            assert app.screen.item.hit.memory.id == planted
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, ChatScreen)
@@ -184,6 +195,7 @@ async def test_optional_views_are_hidden_until_installed(services, monkeypatch):
     import tui.app as tui_app
 
     app = chat_app(services)
+    monkeypatch.setattr(tui_app, "view_class", lambda name: None)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         assert app.check_action("open_view", ("timeline",)) is False

@@ -96,7 +96,7 @@ def ask(
     as_json: JsonOpt = False,
 ) -> None:
     """Ask once, non-interactively; the answer streams to stdout."""
-    from ..chat import ChatSession, ReplyInterrupted
+    from ..chat import ChatSession, ReplyInterrupted, prefer_single_thread_torch
 
     services = state(ctx).services(now)
     session = ChatSession(services, source="ask", store=not no_store)
@@ -109,7 +109,9 @@ def ask(
             started[0] = True
 
     try:
-        result = session.reply(question, on_piece=show)
+        # Once recall has loaded torch: the turn memory's embedding then runs single-threaded.
+        result = session.reply(question, on_piece=show,
+                               on_prepared=lambda _: prefer_single_thread_torch())
     except ReplyInterrupted:
         if started[0]:
             sys.stdout.write("\n")

@@ -18,7 +18,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Markdown
 
-from secondme.chat import ChatBusy, ChatSession, PreparedReply
+from secondme.chat import ChatBusy, ChatSession, PreparedReply, prefer_single_thread_torch
 
 from ..messages import LoadState, RecallReady, ReplyFailed, ReplyFinished, ReplyTick
 from ..widgets.message import MessageView
@@ -33,8 +33,9 @@ class ChatScreen(Screen[None]):
     AUTO_FOCUS = "#prompt"
     BINDINGS = [
         Binding("escape", "stop", "Stop", tooltip="Stop the reply; the partial text is kept"),
-        Binding("ctrl+n", "new_conversation", "New chat"),
-        Binding("ctrl+r", "toggle_recall", "Recalled"),
+        Binding("ctrl+n", "new_conversation", "New", tooltip="Start a new conversation"),
+        Binding("ctrl+r", "toggle_recall", "Recall",
+                tooltip="Show or hide the memories recalled for the last reply"),
     ]
 
     def __init__(self, services, *, preload: bool = True, scheduler=None) -> None:
@@ -64,7 +65,7 @@ class ChatScreen(Screen[None]):
                 yield Input(placeholder="Message Second Me…  (Enter to send)", id="prompt")
             yield RecallPanel(id="recall")
         yield StatusBar(id="status")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#recall").display = self.app.size.width >= WIDE
@@ -73,10 +74,12 @@ class ChatScreen(Screen[None]):
         transcript = self.query_one("#transcript", VerticalScroll)
         transcript.anchor()   # the newest message sits just above the input
         if self.preload:
-            # A daemon thread, not a worker: loading can't be interrupted, and quitting
+            # After the first paint, so the input is usable before imports compete for the
+            # GIL. A daemon thread, not a worker: loading can't be interrupted, and quitting
             # must not wait seconds for torch to finish importing.
-            threading.Thread(target=self.load_models, name="secondme-load",
-                             daemon=True).start()
+            self.call_after_refresh(
+                lambda: threading.Thread(target=self.load_models, name="secondme-load",
+                                         daemon=True).start())
         else:
             self.post_message(LoadState("ready"))
             self.loaded.set()
@@ -96,6 +99,7 @@ class ChatScreen(Screen[None]):
             embedder = self.services.embedder()
             if hasattr(embedder, "load"):
                 embedder.load()
+            prefer_single_thread_torch()
             if not self._closing:
                 self.services.retriever().search("warm up", k=1)
         except Exception:  # recall falls back to full text; the reply still works
@@ -259,7 +263,7 @@ class ChatScreen(Screen[None]):
     # -- actions ------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "stop":
-            return True if self.generating else None
+            return self.generating   # only in the footer while a reply is coming
         return True
 
     def action_stop(self) -> None:

@@ -54,7 +54,7 @@ class UnlockScreen(Screen[None]):
             yield Label("", id="unlock-error")
             yield Label("Enter to " + ("create" if self.creating else "unlock") +
                         " · Ctrl+Q to quit", classes="hint", id="unlock-hint")
-        yield Footer()
+        yield Footer(compact=True)
 
     def _keyring_offered(self) -> bool:
         try:
