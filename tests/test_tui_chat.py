@@ -221,7 +221,7 @@ async def test_scheduler_state_shows_in_the_status_bar(services, monkeypatch):
         stopped = False
 
         def status(self):
-            return {"state": "idle", "last_job": "decay", "last_status": "ok"}
+            return {"state": "running", "last_job": "decay", "last_status": "ok"}
 
         def shutdown(self):
             Handle.stopped = True
@@ -232,7 +232,7 @@ async def test_scheduler_state_shows_in_the_status_bar(services, monkeypatch):
     app = SecondMeApp(services=services, start_scheduler=True)
     async with app.run_test(size=(120, 24)) as pilot:
         await settle(app, pilot)
-        assert "scheduler: idle (last: decay ok)" in str(app.screen.query_one(StatusBar).render())
+        assert "scheduler: running, last decay ok" in str(app.screen.query_one(StatusBar).render())
     assert Handle.stopped
 
 

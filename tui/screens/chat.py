@@ -140,10 +140,8 @@ class ChatScreen(Screen[None]):
             return "?"
         state = str(info.get("state") or "on")
         last = info.get("last_job")
-        if last and state != "running":
-            state += f" (last: {last} {info.get('last_status') or ''})".rstrip()
-        elif last:
-            state += f" {last}"
+        if last:
+            state += f", last {last} {info.get('last_status') or ''}".rstrip()
         return state
 
     # -- sending ----------------------------------------------------------------
