@@ -248,12 +248,16 @@ class Conversation:
             "trip": "Would {s} enjoy another trip abroad?", "pet": "Is {s} an animal lover?",
             "class": "Does {s} like learning new skills?", "race": "Is {s} into fitness?",
             "cook": "Would {s} enjoy a cooking show?", "book": "Is {s} a reader?"}
+        asked: set[tuple[str, str]] = set()
         for e in events:
             if len(qa) >= target * 0.9:
                 break
-            if e["kind"] in open_templates:
+            key = (e["speaker"], e["kind"])
+            if e["kind"] in open_templates and key not in asked:
+                asked.add(key)   # the evidence is every event that supports the inference
                 qa.append({"question": open_templates[e["kind"]].format(s=e["speaker"]),
-                           "answer": "Likely yes", "evidence": [e["dia"]], "category": 3})
+                           "answer": "Likely yes",
+                           "evidence": [x["dia"] for x in by_kind[key]], "category": 3})
         for e in events:
             if len(qa) >= target:
                 break

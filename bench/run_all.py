@@ -220,9 +220,9 @@ def main() -> None:
             runs.append(result)
             status = "ok" if result["ok"] else f"FAILED: {result['error']}"
             print(f"  {script.name}: {result['seconds']} s, {status}", flush=True)
-    fresh = [p for p in sorted(OUT.glob("*.json"))
-             if (args.no_run and (args.only is None or p.stem in args.only))
-             or p.stat().st_mtime >= started]
+    # Only results of benchmark scripts (not data files such as a generated LoCoMo set).
+    fresh = [p for p in sorted(OUT.glob("*.json")) if p.stem in {s.stem for s in scripts}
+             and (args.no_run or p.stat().st_mtime >= started)]
     sections = dict(section_for(p, when) for p in fresh)
     doc = DOC.read_text(encoding="utf-8") if DOC.exists() else INTRO
     DOC.parent.mkdir(parents=True, exist_ok=True)
