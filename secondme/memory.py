@@ -18,6 +18,8 @@ from storage.records import Memory
 from .clock import Clock, days_between, from_iso, to_iso
 from .decay import DecayParams, initial_strength, reinforced_strength, retention, should_archive
 
+NEVER_FADE_KINDS = ("fact",)
+
 
 class MemoryNotFound(LookupError):
     def __init__(self, memory_id: int) -> None:
@@ -34,6 +36,8 @@ class RetentionView:
 
 
 ChangeListener = Callable[[str, int], None]
+# (text, kind) → (float32 blob, model name), or None when embedding now would not be cheap.
+EmbedHook = Callable[[str, str], "tuple[bytes, str] | None"]
 
 
 class MemoryService:
@@ -42,6 +46,7 @@ class MemoryService:
         self.clock = clock
         self.decay = decay
         self._listeners: list[ChangeListener] = []
+        self.embed_hook: EmbedHook | None = None
 
     def on_change(self, listener: ChangeListener) -> None:
         """Called with (action, memory_id) after commit; the vector index listens here."""
@@ -63,6 +68,10 @@ class MemoryService:
             raise ValueError("a memory needs some text")
         now = self.clock.now_iso()
         event_at = to_iso(at) if at is not None else now
+        if embedding is None and self.embed_hook is not None:
+            embedded = self.embed_hook(text, kind)  # outside the transaction: encoding is slow
+            if embedded is not None:
+                embedding, embedding_model = embedded
         record = {
             "kind": kind, "text": text, "event_at": event_at, "recorded_at": now,
             "source": source, "source_ref": source_ref or {}, "session_id": session_id,
@@ -91,7 +100,7 @@ class MemoryService:
         return rows.get_many(self.bank.db(), ids)
 
     def retention_of(self, memory: Memory, at: datetime | None = None) -> float:
-        if memory.pinned:
+        if memory.pinned or memory.kind in NEVER_FADE_KINDS:
             return 1.0
         now = at or self.clock.now()
         delta = days_between(from_iso(memory.last_reinforced_at), now)
@@ -103,7 +112,7 @@ class MemoryService:
             r_now=self.retention_of(memory, now),
             projected={d: self.retention_of(memory, now + timedelta(days=d)) for d in horizons},
             days_since_reinforced=max(0.0, days_between(from_iso(memory.last_reinforced_at), now)),
-            pinned=memory.pinned,
+            pinned=memory.pinned or memory.kind in NEVER_FADE_KINDS,
         )
 
     def history(self, memory_id: int) -> list[dict[str, Any]]:
@@ -120,10 +129,12 @@ class MemoryService:
             if before is None:
                 raise MemoryNotFound(memory_id)
             rows.update(db, memory_id, **changes)
+            # Vectors are derived data: the log keeps which model, never the bytes.
+            logged = [k for k in changes if k != "embedding"]
             audit_log.record(db, at=now, actor=actor, action=action, entity="memory",
                              entity_id=memory_id,
-                             before={k: getattr(before, k) for k in changes},
-                             after=changes)
+                             before={k: getattr(before, k) for k in logged},
+                             after={k: changes[k] for k in logged})
         self._notify(action, memory_id)
         return self.get(memory_id)
 
@@ -146,8 +157,30 @@ class MemoryService:
     def edit(self, memory_id: int, text: str, actor: str = "user") -> Memory:
         if not text.strip():
             raise ValueError("a memory needs some text")
-        return self._change(memory_id, "edit", actor, text=text.strip(), embedding=None,
-                            embedding_model=None)
+        memory = self.get(memory_id)
+        embedded = self.embed_hook(text.strip(), memory.kind) if self.embed_hook else None
+        blob, model = embedded if embedded is not None else (None, None)
+        return self._change(memory_id, "edit", actor, text=text.strip(), embedding=blob,
+                            embedding_model=model)
+
+    def store_embeddings(self, items: Iterable[tuple[int, bytes, str]], model: str,
+                         actor: str = "embed") -> list[int]:
+        """Saves vectors computed from (id, blob, text) in one short transaction.
+
+        A memory edited since its text was read keeps no vector (the text no longer
+        matches), so a slow batch never attaches a stale vector to new text.
+        """
+        now = self.clock.now_iso()
+        stored: list[int] = []
+        with self.bank.write() as db:
+            for memory_id, blob, text in items:
+                if rows.set_embedding(db, memory_id, blob, model, expected_text=text):
+                    audit_log.record(db, at=now, actor=actor, action="embed", entity="memory",
+                                     entity_id=memory_id, after={"embedding_model": model})
+                    stored.append(memory_id)
+        for memory_id in stored:
+            self._notify("embed", memory_id)
+        return stored
 
     def reinforce(self, memory_ids: Iterable[int], actor: str = "chat") -> list[int]:
         """Strengthens memories that were actually used in a reply."""
@@ -185,8 +218,8 @@ class MemoryService:
             with self.bank.write() as db:
                 for memory in rows.get_many(db, [p["id"] for p in page]).values():
                     counts["checked"] += 1
-                    if memory.kind == "summary":
-                        continue  # gists outlive their details
+                    if memory.kind in ("summary", *NEVER_FADE_KINDS):
+                        continue  # gists outlive their details; facts don't fade
                     r = self.retention_of(memory, now)
                     if should_archive(r, self.decay, memory.pinned):
                         rows.update(db, memory.id, state="archived")
@@ -204,9 +237,12 @@ class MemoryService:
         with self.bank.write() as db:
             if rows.get(db, memory_id) is None:
                 raise MemoryNotFound(memory_id)
+            db.execute("PRAGMA secure_delete = ON")  # zero the row's freed bytes too
             removed = rows.delete_everywhere(db, memory_id)
             audit_log.redact(db, "memory", memory_id)
             audit_log.record(db, at=now, actor=actor, action="forget", entity="memory",
                              entity_id=memory_id, after=removed)
+        with self.bank.write() as db:  # its own transaction: the delete is already safe
+            rows.scrub_deleted_text(db)
         self._notify("forget", memory_id)
         return removed
