@@ -48,6 +48,12 @@ def _has_surrogates(text: str) -> bool:
     return False
 
 
+def content_terms(text: str) -> list[str]:
+    """The words of a query that carry meaning (lowercased, stopwords dropped)."""
+    return [w for w in (w.lower() for w in _WORD.findall(clean_text(text)))
+            if w not in _STOPWORDS]
+
+
 def fts_query(text: str, *, keep_stopwords: bool = False) -> str | None:
     """Turns any user text into a safe FTS5 query: quoted terms joined by OR.
 
@@ -192,13 +198,13 @@ def count_missing_embeddings(db: sqlite_utils.Database, model: str) -> int:
 
 
 def set_embedding(db: sqlite_utils.Database, memory_id: int, blob: bytes, model: str,
-                  expected_hash: str | None = None) -> bool:
-    """Stores a vector; with `expected_hash`, only if the text was not edited meanwhile."""
+                  expected_text: str | None = None) -> bool:
+    """Stores a vector; with `expected_text`, only if the text was not edited meanwhile."""
     sql = "UPDATE memories SET embedding = ?, embedding_model = ? WHERE id = ?"
     args: list[Any] = [blob, model, memory_id]
-    if expected_hash is not None:
-        sql += " AND content_hash = ?"
-        args.append(expected_hash)
+    if expected_text is not None:
+        sql += " AND text = ?"
+        args.append(expected_text)
     return db.execute(sql, args).rowcount > 0
 
 
@@ -286,3 +292,18 @@ def delete_everywhere(db: sqlite_utils.Database, memory_id: int) -> dict[str, in
     db.execute("UPDATE profile_facts SET memory_id = NULL WHERE memory_id = ?", [memory_id])
     removed["memory"] = db.execute("DELETE FROM memories WHERE id = ?", [memory_id]).rowcount
     return removed
+
+
+def scrub_deleted_text(db: sqlite_utils.Database) -> None:
+    """Rewrites the FTS index so a forgotten memory's words leave its segments too.
+
+    FTS5 deletes by writing tombstones; the old tokens stay in earlier segments until a
+    merge. 'optimize' merges everything into one fresh segment, and secure_delete zeroes
+    the freed pages, so nothing of the text survives even inside the encrypted file.
+    """
+    previous = db.execute("PRAGMA secure_delete").fetchone()[0]
+    db.execute("PRAGMA secure_delete = ON")
+    try:
+        db.execute("INSERT INTO memories_fts(memories_fts) VALUES ('optimize')")
+    finally:
+        db.execute(f"PRAGMA secure_delete = {int(previous)}")
