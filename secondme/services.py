@@ -78,9 +78,10 @@ class Services:
         """The retriever every caller uses (chat, ask, search, eval). Memory-engine owned."""
         with self._lock:
             if self._retriever is None:
-                from .retrieval import FullTextRetriever
+                from .retrieval import HybridRetriever
 
-                self._retriever = FullTextRetriever(self.memory)
+                # The embedder is fetched (and loaded) only when a search needs the query vector.
+                self._retriever = HybridRetriever(self.memory, self.embedder)
             return self._retriever
 
     def close(self) -> None:
@@ -92,5 +93,9 @@ def build_services(settings: Settings, bank: Bank, clock: Clock | None = None, *
     clock = clock or Clock.from_env()
     decay = DecayParams(tau_days=settings.tau_days, threshold=settings.archive_threshold)
     memory = MemoryService(bank, clock, decay)
-    return Services(settings=settings, clock=clock, bank=bank, memory=memory,
-                    _embedder=embedder, _model=model)
+    services = Services(settings=settings, clock=clock, bank=bank, memory=memory,
+                        _embedder=embedder, _model=model)
+    from .embedding_service import attach
+
+    attach(services)  # remember/edit embed on write when the embedder is already loaded
+    return services

@@ -8,6 +8,39 @@ import typer
 
 from .app import JsonOpt, NowOpt, app, emit_json, state
 
+# A search that loads the embedder anyway first embeds this many waiting memories; beyond
+# that it says so and leaves the bulk to the scheduler's embed job.
+CATCH_UP_LIMIT = 2000
+
+
+def _catch_up(services, quiet: bool) -> None:
+    """Embeds memories written since the last run (e.g. by `remember`), so dense search sees them."""
+    from ..embedding_service import embed_pending, pending_count
+
+    pending = pending_count(services)
+    if not pending:
+        return
+    if pending > CATCH_UP_LIMIT:
+        if not quiet:
+            typer.secho(f"{pending} memories are not embedded yet; they are found by keywords "
+                        "only until `secondme jobs run embed` has run.", err=True,
+                        fg=typer.colors.YELLOW)
+        return
+    if quiet:
+        embed_pending(services)
+        return
+    from rich.progress import Progress
+
+    with Progress(transient=True, console=_stderr_console()) as progress:
+        task = progress.add_task("Embedding new memories", total=pending)
+        embed_pending(services, on_batch=lambda n: progress.advance(task, n))
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
 
 @app.command()
 def search(
@@ -16,22 +49,36 @@ def search(
     k: Annotated[int, typer.Option("--k", min=1, max=200, help="How many hits.")] = 8,
     include_archived: Annotated[bool, typer.Option("--all", help="Include archived memories.")]
     = False,
+    mode: Annotated[str, typer.Option(
+        "--mode", help="hybrid (default), bm25 (keywords only) or dense (meaning only).")]
+    = "hybrid",
     now: NowOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Search your memories."""
-    from ..retrieval import FullTextRetriever
+    """Search your memories: keywords and meaning, weighted by retention and time."""
+    from ..retrieval import MODES
 
+    if mode not in MODES:
+        raise typer.BadParameter(f"--mode must be one of {', '.join(MODES)}")
     services = state(ctx).services(now)
-    hits = FullTextRetriever(services.memory).search(query, k=k, include_archived=include_archived)
+    if mode != "bm25":
+        _catch_up(services, quiet=as_json)
+    hits = services.retriever().search(query, k=k, include_archived=include_archived, mode=mode)
     if as_json:
-        emit_json({"query": query, "hits": [h.to_public() for h in hits]})
+        emit_json({"query": query, "mode": mode, "now": services.clock.now_iso(),
+                   "hits": [h.to_public() for h in hits]})
         return
     if not hits:
         typer.echo("No memories match.")
         return
     for hit in hits:
-        m = hit.memory
-        typer.echo(f"#{m.id}  {m.event_at[:10]}  [{m.kind}/{m.source}]  "
-                   f"score {hit.scores.final:.3f}  R {hit.scores.retention:.2f}")
+        m, s = hit.memory, hit.scores
+        state_mark = "" if m.state == "active" else f" ({m.state})"
+        typer.echo(f"#{m.id}  {m.event_at[:10]}  [{m.kind}/{m.source}]{state_mark}  "
+                   f"score {s.final:.3f}  R {s.retention:.2f}")
         typer.echo(f"    {m.text[:200]}")
+        parts = [f"bm25 {s.bm25:.2f}" if s.bm25 is not None else "bm25 –",
+                 f"cos {s.cosine:.2f}" if s.cosine is not None else "cos –",
+                 f"fused {s.fused:.2f}", f"time {s.time_match:.2f}"]
+        why = "; ".join(hit.reasons)
+        typer.echo(f"    {'  '.join(parts)}" + (f"  — {why}" if why else ""))
