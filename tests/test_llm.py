@@ -106,3 +106,28 @@ def test_prompt_budget_holds_with_the_real_tokenizer(real_model):
                                       "What happened?", memories), real_model, reply_tokens=200)
     assert built.dropped_memory_ids and built.memory_ids == list(range(len(built.memory_ids)))
     assert real_model.count_tokens(built.text) + 1 + built.max_tokens <= 1024
+
+
+@pytest.mark.real_model
+def test_a_gguf_with_a_chat_template_is_prompted_through_it(tmp_path, bank, clock, embedder):
+    """`--model` with an instruction-style GGUF: the template path, end to end."""
+    from secondme.chat import ChatSession
+    from secondme.config import load_settings
+    from secondme.llm.llama import default_model_path
+    from secondme.llm.templates import GEMMA_TURNS_TEMPLATE
+    from secondme.paths import model_cache_dir
+    from secondme.services import build_services, load_model
+
+    from .gguf_edit import add_string_key
+
+    templated = add_string_key(default_model_path(model_cache_dir()), tmp_path / "it.gguf",
+                               "tokenizer.chat_template", GEMMA_TURNS_TEMPLATE)
+    settings = load_settings(tmp_path, model=str(templated), n_ctx=1024, max_reply_tokens=16)
+    model = load_model(settings)
+    assert model.info.chat_template == GEMMA_TURNS_TEMPLATE
+    services = build_services(settings, bank, clock, embedder=embedder, model=model)
+    services.memory.remember("My sister Ana moved to Porto last spring.")
+    result = ChatSession(services).reply("Where does my sister live?")
+    assert result.prompt.style == "template" and result.error is None
+    assert "<end_of_turn>" in result.prompt.stop and result.tokens > 0
+    assert result.prompt.memory_ids
