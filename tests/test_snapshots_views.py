@@ -52,7 +52,27 @@ def test_inspector(snap_compare, services):
                         run_before=settle, terminal_size=SIZE)
 
 
+class FixedRetriever:
+    """The view is under test here, not the ranking (which has its own tests): fixed hits."""
+
+    def __init__(self, services, ids: list[int]) -> None:
+        self.services, self.ids = services, ids
+
+    def search(self, query: str, *, k: int = 8, include_archived: bool = False):
+        from secondme.retrieval import Hit, Scores
+
+        hits = []
+        for rank, memory_id in enumerate(self.ids[:k], 1):
+            memory = self.services.memory.get(memory_id)
+            r = self.services.memory.retention_of(memory)
+            score = round(1.0 / rank, 3)
+            hits.append(Hit(memory, Scores(bm25=2.0 / rank, cosine=0.5 / rank, fused=score,
+                                           retention=r, final=score), rank=rank))
+        return hits
+
+
 def test_search(snap_compare, services):
-    seed_views(services)
+    ids = seed_views(services)
+    services._retriever = FixedRetriever(services, [ids["race"], ids["porto"], ids["today"]])
     assert snap_compare(ViewApp(lambda: SearchScreen(services, query="half marathon")),
                         run_before=settle, terminal_size=SIZE)

@@ -23,6 +23,7 @@ def _stderr_console():
 
 def _print_report(report) -> None:
     from rich.console import Console
+    from rich.markup import escape
 
     console = Console(highlight=False)
     totals = report.totals()
@@ -50,8 +51,8 @@ def _print_report(report) -> None:
             continue
         console.print(f"[{style}]{status.capitalize()}:[/]")
         for outcome in items[:50]:
-            why = f" — {outcome.reason}" if outcome.reason else ""
-            console.print(f"  [{style}]{outcome.path}[/]{why}", soft_wrap=True)
+            why = f" — {escape(outcome.reason)}" if outcome.reason else ""
+            console.print(f"  [{style}]{escape(outcome.path)}[/]{why}", soft_wrap=True)
         if len(items) > 50:
             console.print(f"  … and {len(items) - 50} more (use --json for the full list)")
     if written.get("chunks") or written.get("turns") or written.get("memories"):
@@ -78,7 +79,7 @@ def import_(
     services = state(ctx).services(now)
     console = _stderr_console()
     with Progress(TextColumn("[bold]Importing"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), TextColumn("{task.description}"), console=console,
+                  TimeElapsedColumn(), TextColumn("{task.description}", markup=False), console=console,
                   transient=True, disable=not console.is_terminal) as progress:
         task = progress.add_task("", total=None)
 

@@ -51,6 +51,7 @@ def timeline(
         typer.echo("Nothing in this range yet. Import notes with `secondme import PATH`.")
         return
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title=f"Timeline by {level.value}", expand=True)
@@ -61,10 +62,15 @@ def timeline(
     for stats in periods:
         mix = " · ".join([*(f"{k} {n}" for k, n in stats.by_kind.items()),
                           *(f"{k} {n}" for k, n in stats.by_source.items())])
-        summary = stats.summary["text"].strip() if stats.summary else "[dim](no summary yet)[/]"
+        if stats.summary:
+            text = " ".join(stats.summary["text"].split())
+            summary = escape(text if len(text) <= 280 else text[:279] + "…")
+        else:
+            summary = "[dim](no summary yet)[/]"
         mean = stats.mean_retention
         retention = f"{_bar(mean, 8)} {mean:.2f}" if mean is not None else "—"
         archived = f"\n[dim]{stats.archived} archived[/]" if stats.archived else ""
         table.add_row(f"[bold]{stats.period.key}[/]\n[dim]{stats.period.label}[/]",
-                      f"{stats.total}{archived}", retention, f"{summary}\n[dim]{mix}[/]")
+                      f"{stats.total}{archived}", retention,
+                      f"{summary}\n[dim]{escape(mix)}[/]")
     Console(highlight=False).print(table)
