@@ -65,13 +65,20 @@ def facts_citing(db: sqlite_utils.Database, memory_id: int) -> list[dict[str, An
         "JOIN fact_sources s ON s.fact_id = f.id WHERE s.memory_id = ?", [memory_id]))
 
 
+def active_fact_memories(db: sqlite_utils.Database) -> list[tuple[int, str]]:
+    """(memory id, content hash) of the active facts' own memories, for the life summary."""
+    return [(r[0], r[1]) for r in db.execute(
+        "SELECT f.memory_id, m.content_hash FROM profile_facts f JOIN memories m "
+        "ON m.id = f.memory_id WHERE f.status = 'active' ORDER BY f.id").fetchall()]
+
+
 def candidate_memories(db: sqlite_utils.Database, after_id: int,
                        limit: int) -> list[dict[str, Any]]:
     """User-authored memories (their own words) newer than the watermark, oldest first."""
     return list(db.query(
         "SELECT id, kind, text, event_at, source_ref, meta FROM memories "
         "WHERE id > ? AND trust = 'user' AND kind IN ('turn', 'remember') "
-        "ORDER BY id LIMIT ?", [after_id, limit]))
+        "AND json_extract(meta, '$.merged_into') IS NULL ORDER BY id LIMIT ?", [after_id, limit]))
 
 
 def user_messages(db: sqlite_utils.Database, message_ids: list[int]) -> list[str]:

@@ -1,0 +1,144 @@
+"""`secondme jobs`, `secondme jobs run NAME|all` and `secondme summaries`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .app import JsonOpt, NowOpt, app, emit_json, state
+
+jobs_app = typer.Typer(help="Background consolidation: list jobs and their runs, or run them now.",
+                       no_args_is_help=False)
+app.add_typer(jobs_app, name="jobs")
+
+
+def _counts_line(counts: dict) -> str:
+    parts = []
+    for key, value in counts.items():
+        if key in ("seconds", "reasons") or value in (None, {}, 0):
+            continue
+        if isinstance(value, dict):
+            value = ", ".join(f"{k} {v}" for k, v in value.items())
+        parts.append(f"{key} {value}")
+    return " · ".join(parts) or "nothing to do"
+
+
+@jobs_app.callback(invoke_without_command=True)
+def jobs_overview(ctx: typer.Context, now: NowOpt = None, as_json: JsonOpt = False) -> None:
+    """Jobs, their schedule while the app is open, and their last runs."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from ..scheduler import overview
+
+    data = overview(state(ctx).services(now))
+    if as_json:
+        emit_json(data)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"Jobs (scheduler: {data['scheduler']})", expand=True)
+    for column in ("job", "every", "last run", "status", "result"):
+        table.add_column(column, no_wrap=column != "result", ratio=1 if column == "result" else None)
+    for job in data["jobs"]:
+        last = job["last_run"]
+        status = last["status"] if last else "never run"
+        colour = {"ok": "green", "error": "red", "interrupted": "yellow"}.get(status, "dim")
+        result = (last["error"] or _counts_line(last["counts"])) if last else job["description"]
+        table.add_row(job["name"], f"{job['every_minutes']} min",
+                      last["started_at"] if last else "—", f"[{colour}]{status}[/]", result)
+    Console(highlight=False).print(table)
+    typer.echo("Jobs run on this schedule while the chat is open; "
+               "`secondme jobs run NAME|all` runs them now.")
+
+
+@jobs_app.command("run")
+def jobs_run(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="embed, dedupe, profile, summarize, decay, or all.")],
+    no_llm: Annotated[bool, typer.Option("--no-llm", help="Extractive summaries and rule-based "
+                                         "facts only (fast; no model load).")] = False,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most this many items "
+                                              "per job (embed, profile).")] = None,
+    now: NowOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run one job (or all, in order) now, in this process."""
+    from .. import jobs
+
+    selected = jobs.names(name)
+    services = state(ctx).services(now)
+    options = jobs.JobOptions(use_llm=not no_llm, limit=limit)
+    if as_json:
+        results = jobs.run(services, name, options=options)
+    else:
+        results = _run_with_progress(services, selected, options)
+    if as_json:
+        emit_json({"now": services.clock.now_iso(), "runs": [r.to_public() for r in results]})
+    else:
+        for result in results:
+            colour = {"ok": "green", "error": "red"}.get(result.status, "yellow")
+            line = result.error if result.error else _counts_line(result.counts)
+            typer.echo(typer.style(f"{result.job:<10} {result.status:<11}", fg=colour) +
+                       f" {result.seconds:6.1f}s  {line}")
+            if result.interrupted_before:
+                typer.echo(f"{'':<23}(marked {result.interrupted_before} earlier crashed run(s) "
+                           "as interrupted)")
+    if any(r.status == "error" for r in results):
+        raise typer.Exit(1)
+
+
+def _run_with_progress(services, selected: list[str], options):
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from .. import jobs
+
+    results = []
+    with Progress(TextColumn("{task.description:<22}"), BarColumn(), MofNCompleteColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        for name in selected:
+            task = bar.add_task(name, total=None)
+
+            def progress(what: str, done: int, total: int, task=task, name=name) -> None:
+                bar.update(task, description=f"{name}: {what}", completed=done,
+                           total=total or None)
+
+            results.append(jobs.run_job(services, name, jobs.JOBS[name].fn, options=options,
+                                        progress=progress))
+            bar.remove_task(task)
+    return results
+
+
+@app.command()
+def summaries(
+    ctx: typer.Context,
+    level: Annotated[str | None, typer.Option("--level", help="session, day, week, month or "
+                                              "life.")] = None,
+    history: Annotated[bool, typer.Option("--history", help="Include superseded versions.")]
+    = False,
+    now: NowOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The hierarchical summaries, each with the memories/summaries it was made from."""
+    from ..periods import LEVELS
+    from ..summaries import summaries_view
+
+    if level is not None and level not in LEVELS:
+        raise ValueError(f"unknown level {level!r}; choose one of: {', '.join(LEVELS)}")
+    items = summaries_view(state(ctx).services(now), level=level, history=history)
+    if as_json:
+        emit_json({"summaries": items})
+        return
+    if not items:
+        typer.echo("No summaries yet: they are made when a day, week or month closes "
+                   "(`secondme jobs run summarize`).")
+        return
+    for item in items:
+        old = "" if item["is_current"] else f"  [superseded {item['superseded_at']}]"
+        typer.secho(f"{item['level']:<6} {item['label']}  v{item['version']} ({item['method']})"
+                    f"{old}", bold=True)
+        typer.echo(f"    {item['text']}")
+        refs = ", ".join(f"{s['type']} #{s['id']}" for s in item["sources"])
+        typer.secho(f"    from {len(item['sources'])}: {refs}", dim=True)

@@ -1,0 +1,487 @@
+"""The user portrait: evidence-backed facts, merged over time, aware of change.
+
+Pipeline for each batch of new user-authored memories (watermark = last memory id):
+1. take the person's own words (never the assistant's reply, never imported text);
+2. propose facts: the LLM under a JSON grammar (quotes constrained to the batch's
+   sentences, attributes to a fixed vocabulary), plus a conservative rule extractor;
+3. keep a fact only if its quote is verbatim in the source, its value is in the
+   quote, and the quote carries the attribute's cue words;
+4. merge in one short transaction together with the watermark: the same value
+   raises confidence and adds the source; a new value of a single-valued attribute
+   closes the old fact (valid_to, superseded_at, superseded_by) — never deletes it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from storage import audit as audit_log
+from storage import facts as fact_rows
+from storage import jobs as job_rows
+from storage import memories as memory_rows
+
+from .clock import from_iso
+from .extractive import split_sentences
+from .fact_rules import ATTRIBUTES, extract
+from .llm.base import TextModel
+from .turns import user_text
+
+RULE_CONFIDENCE = 0.6
+LLM_CONFIDENCE_CAP = 0.7
+MAX_CONFIDENCE = 0.99
+FORGOTTEN = "[forgotten]"
+JOB = "profile"
+
+# -- text normalisation ---------------------------------------------------------------
+_SPACE = re.compile(r"\s+")
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
+
+
+def normalise(text: str) -> str:
+    """Case-, whitespace- and quote-style-insensitive form used to check quotes verbatim."""
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    return _SPACE.sub(" ", text).strip().casefold()
+
+
+def normalise_value(value: str) -> str:
+    value = normalise(value).strip(" .,;:!?\"'")
+    return re.sub(r"^(?:a|an|the|my)\s+", "", value)
+
+
+def quote_in(quote: str, source: str) -> bool:
+    q = normalise(quote)
+    return bool(q) and q in normalise(source)
+
+
+# -- candidates ---------------------------------------------------------------------------
+@dataclass
+class Candidate:
+    subject: str
+    attribute: str
+    value: str
+    category: str
+    confidence: float
+    evidence: str
+    method: str                  # 'llm' or 'rules'
+    memory_id: int
+    valid_from: str
+
+
+@dataclass
+class SourceMemory:
+    id: int
+    event_at: str
+    text: str                    # the person's own words only
+
+
+CUE_SENTENCE = re.compile(r"\b(?:I|I'm|I've|I'd|my|My|me|mine)\b")
+MAX_QUOTE_CHARS = 240
+
+
+def cue_sentences(text: str) -> list[str]:
+    """Sentences where the person may be saying something about themselves."""
+    return [s for s in split_sentences(text)
+            if CUE_SENTENCE.search(s) and not s.rstrip().endswith("?")
+            and len(s) <= MAX_QUOTE_CHARS and len(s.split()) >= 3]
+
+
+# -- the LLM extractor ------------------------------------------------------------------
+# The model cites evidence by sentence number instead of copying it: grammar-constrained
+# decoding checks the whole 262k vocabulary at every token, so every token saved counts,
+# and a number cannot be misquoted. The stored quote is that sentence, verified again.
+MAX_SENTENCES = 9
+FACT_SCHEMA: dict[str, Any] = {
+    "type": "array", "maxItems": 2,
+    "items": {
+        "type": "object",
+        "required": ["sentence", "subject", "attribute", "category", "value", "confidence"],
+        "properties": {
+            "sentence": {"type": "integer", "minimum": 1, "maximum": MAX_SENTENCES,
+                         "description": "number of the sentence that states the fact"},
+            "subject": {"type": "string", "description": "'user' or a person's first name"},
+            "attribute": {"enum": sorted(ATTRIBUTES)},
+            "category": {"enum": sorted({a.category for a in ATTRIBUTES.values()})},
+            "value": {"type": "string", "maxLength": 40},
+            "confidence": {"type": "number", "minimum": 0.5, "maximum": 0.9},
+        },
+    },
+}
+
+_EXAMPLE = (
+    "Facts a person states about themselves, as JSON. \"sentence\" is the number of the "
+    "sentence that says it.\n\n"
+    "Text:\n1. I work as a nurse.\n2. The weather is nice.\n3. My brother Tom lives in Leeds.\n"
+    'Facts: [{"sentence": 1, "subject": "user", "attribute": "job", "category": "work", '
+    '"value": "nurse", "confidence": 0.9}, {"sentence": 3, "subject": "Tom", "attribute": '
+    '"lives_in", "category": "identity", "value": "Leeds", "confidence": 0.8}]\n\n'
+)
+
+
+def _gbnf_literal(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def fact_grammar(n_sentences: int, max_facts: int = 2) -> str:
+    """GBNF for FACT_SCHEMA: sentence numbers limited to the batch, and each attribute
+    paired with its own category so the two cannot disagree."""
+    if not 1 <= n_sentences <= MAX_SENTENCES:
+        raise ValueError(f"between 1 and {MAX_SENTENCES} sentences per call")
+    pairs = " | ".join(
+        _gbnf_literal(f'"attribute": "{a.name}", "category": "{a.category}"')
+        for a in ATTRIBUTES.values())
+    more = ' ( ", " fact )?' * (max_facts - 1)
+    return "\n".join([
+        f'root ::= " "? "[" ( fact{more} )? "]"',
+        'fact ::= "{\\"sentence\\": " [1-' + str(n_sentences) + '] ", \\"subject\\": " subject '
+        '", " pair ", \\"value\\": " value ", \\"confidence\\": 0." [5-9] "}"',
+        'subject ::= "\\"user\\"" | "\\"" [A-Z] [a-z]{1,15} "\\""',
+        f"pair ::= {pairs}",
+        'value ::= "\\"" [^"\\\\\\n]{1,40} "\\""',
+    ]) + "\n"
+
+
+def fact_prompt(sentences: list[str]) -> str:
+    lines = "\n".join(f"{i}. {s}" for i, s in enumerate(sentences, 1))
+    return _EXAMPLE + "Text:\n" + lines + "\nFacts:"
+
+
+def parse_facts(output: str, sentences: list[str]) -> list[dict[str, Any]] | None:
+    """The proposed facts with their quotes filled in, or None when the output does not
+    follow FACT_SCHEMA."""
+    try:
+        data = json.loads(output.strip())
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(data, list):
+        return None
+    out = []
+    for item in data:
+        if not isinstance(item, dict):
+            return None
+        if not all(isinstance(item.get(k), str) for k in
+                   ("subject", "attribute", "category", "value")):
+            return None
+        number = item.get("sentence")
+        if not isinstance(number, int) or not 1 <= number <= len(sentences):
+            return None
+        if not isinstance(item.get("confidence", 0.5), int | float):
+            return None
+        out.append({**item, "quote": sentences[number - 1]})
+    return out
+
+
+def check_llm_fact(item: dict[str, Any], source: str) -> str | None:
+    """Why a proposed fact must be dropped (None = keep)."""
+    attribute = ATTRIBUTES.get(item["attribute"])
+    if attribute is None:
+        return "unknown attribute"
+    if item["category"] != attribute.category:
+        return "category does not match attribute"
+    quote, value = item["quote"], item["value"]
+    if not quote_in(quote, source):
+        return "quote not found in the source"
+    if not normalise_value(value) or normalise_value(value) not in normalise(quote):
+        return "value not in the quote"
+    if len(value.split()) > 6:
+        return "value too long"
+    if not re.search(attribute.cue, quote, re.IGNORECASE):
+        return "quote does not state this attribute"
+    subject = item["subject"]
+    if subject != "user" and normalise(subject) not in normalise(quote):
+        return "subject not in the quote"
+    return None
+
+
+# -- merging -------------------------------------------------------------------------------
+def raised_confidence(old: float, new: float) -> float:
+    """Independent confirmations: 1 − (1−a)(1−b), capped below certainty."""
+    return min(MAX_CONFIDENCE, 1 - (1 - old) * (1 - new))
+
+
+def fact_text(fact: dict[str, Any] | Candidate, user_name: str) -> str:
+    get = fact.get if isinstance(fact, dict) else lambda k: getattr(fact, k)
+    subject = get("subject")
+    name = user_name if subject == "user" else subject.replace("user's", f"{user_name}'s")
+    attribute = ATTRIBUTES.get(get("attribute"))
+    phrase = attribute.phrase if attribute else get("attribute").replace("_", " ")
+    return f"{name} {phrase} {get('value')}."
+
+
+@dataclass
+class ProfileCounts:
+    memories: int = 0
+    proposed: int = 0
+    rejected: int = 0
+    created: int = 0
+    confirmed: int = 0
+    closed: int = 0
+    llm_calls: int = 0
+    llm_invalid: int = 0
+    redacted: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v or k in ("created", "memories")}
+
+
+class ProfileBuilder:
+    """Turns new memories into facts. One batch = one LLM call + one transaction."""
+
+    def __init__(self, services, *, model: TextModel | None = None, use_llm: bool = True,
+                 batch_sentences: int = 6, batch_memories: int = 8, actor: str = JOB,
+                 cancel: threading.Event | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> None:
+        self.services = services
+        self.model = model
+        self.use_llm = use_llm and model is not None
+        self.batch_sentences = batch_sentences
+        self.batch_memories = batch_memories
+        self.actor = actor
+        self.cancel = cancel
+        self.progress = progress
+        self.counts = ProfileCounts()
+
+    # -- the job ---------------------------------------------------------------------
+    def run(self, limit: int | None = None) -> ProfileCounts:
+        self.redact_orphans()
+        bank = self.services.bank
+        settings = self.services.settings
+        pending = self._pending_total()
+        done = 0
+        while not (self.cancel and self.cancel.is_set()):
+            watermark = int(job_rows.get_watermark(bank.db(), JOB).get("last_id", 0))
+            rows = fact_rows.candidate_memories(bank.db(), watermark, self.batch_memories)
+            if not rows:
+                break
+            batch: list[SourceMemory] = []
+            sentences = 0
+            for row in rows:
+                text = user_text(bank.db(), row, settings.user_name, settings.assistant_name)
+                batch.append(SourceMemory(row["id"], row["event_at"], text or ""))
+                sentences += len(cue_sentences(text or ""))
+                if sentences >= self.batch_sentences:
+                    break
+            candidates = self.propose(batch)
+            self._commit(batch, candidates)
+            done += len(batch)
+            self.counts.memories += len(batch)
+            if self.progress:
+                self.progress(done, pending)
+            if limit is not None and done >= limit:
+                break
+        return self.counts
+
+    def _pending_total(self) -> int:
+        db = self.services.bank.db()
+        watermark = int(job_rows.get_watermark(db, JOB).get("last_id", 0))
+        return db.execute("SELECT count(*) FROM memories WHERE id > ? AND trust = 'user' "
+                          "AND kind IN ('turn', 'remember')", [watermark]).fetchone()[0]
+
+    # -- proposing -------------------------------------------------------------------------
+    def propose(self, batch: list[SourceMemory]) -> list[Candidate]:
+        rules: list[Candidate] = []
+        for memory in batch:
+            for fact in extract(memory.text):
+                if not quote_in(fact.evidence, memory.text):
+                    continue
+                attribute = ATTRIBUTES[fact.attribute]
+                rules.append(Candidate(fact.subject, fact.attribute, fact.value,
+                                       attribute.category, RULE_CONFIDENCE, fact.evidence,
+                                       "rules", memory.id, memory.event_at))
+        covered = {c.evidence for c in rules}
+        llm = self._llm_candidates(batch, covered) if self.use_llm else []
+        # Rules read plain patterns; when they and the model disagree on a single-valued
+        # attribute from the same quote, the rule wins ("moved from Lyon to Porto").
+        ruled = {(c.memory_id, c.subject, c.attribute) for c in rules
+                 if ATTRIBUTES[c.attribute].single}
+        kept = list(rules)
+        seen = {(c.memory_id, c.subject, c.attribute, normalise_value(c.value)) for c in rules}
+        for c in llm:
+            key = (c.memory_id, c.subject, c.attribute, normalise_value(c.value))
+            if key in seen or (c.memory_id, c.subject, c.attribute) in ruled:
+                continue
+            seen.add(key)
+            kept.append(c)
+        self.counts.proposed += len(rules) + len(llm)
+        return kept
+
+    def _llm_candidates(self, batch: list[SourceMemory],
+                        covered: set[str]) -> list[Candidate]:
+        """Sentences the rules could not read but that carry an attribute's cue words."""
+        owner: dict[str, SourceMemory] = {}
+        for memory in batch:
+            for sentence in cue_sentences(memory.text):
+                if sentence not in covered and any(
+                        re.search(a.cue, sentence, re.IGNORECASE) for a in ATTRIBUTES.values()):
+                    owner.setdefault(sentence, memory)
+        sentences = list(owner)[:MAX_SENTENCES]
+        if not sentences:
+            return []
+        grammar = fact_grammar(len(sentences))
+        prompt = fact_prompt(sentences)
+        for attempt in range(2):
+            try:
+                self.counts.llm_calls += 1
+                output = self._generate(prompt, grammar, temperature=0.0 if attempt == 0 else 0.4)
+            except Exception:
+                self.counts.llm_invalid += 1
+                return []
+            items = parse_facts(output, sentences)
+            if items is None:
+                self.counts.llm_invalid += 1
+                continue
+            accepted: list[Candidate] = []
+            for item in items:
+                memory = owner[item["quote"]]
+                reason = check_llm_fact(item, memory.text)
+                if reason:
+                    self.counts.rejected += 1
+                    self.counts.reasons[reason] = self.counts.reasons.get(reason, 0) + 1
+                    continue
+                attribute = ATTRIBUTES[item["attribute"]]
+                confidence = min(LLM_CONFIDENCE_CAP, max(0.5, float(item["confidence"])))
+                accepted.append(Candidate(item["subject"], attribute.name, item["value"].strip(),
+                                          attribute.category, confidence, item["quote"], "llm",
+                                          memory.id, memory.event_at))
+            if accepted or not items:
+                return accepted
+            # Everything proposed was wrong: one more try, then the rules stand alone.
+        return []
+
+    def _generate(self, prompt: str, grammar: str, temperature: float) -> str:
+        assert self.model is not None
+        pieces = self.model.stream(prompt, max_tokens=90, stop=["\n"], temperature=temperature,
+                                   grammar=grammar, cancel=self.cancel)
+        return "".join(pieces)
+
+    # -- merging -----------------------------------------------------------------------------
+    def _commit(self, batch: list[SourceMemory], candidates: list[Candidate]) -> None:
+        bank = self.services.bank
+        now = self.services.clock.now_iso()
+        with bank.write() as db:
+            for candidate in candidates:
+                self._apply(db, candidate, now)
+            job_rows.set_watermark(db, JOB, {"last_id": batch[-1].id}, now)
+
+    def _apply(self, db, c: Candidate, now: str) -> None:
+        value_key = normalise_value(c.value)
+        known = fact_rows.for_key(db, c.subject, c.attribute, ("active", "closed"))
+        same = [f for f in known if normalise_value(f["value"]) == value_key]
+        for fact in same:
+            if any(s["memory_id"] == c.memory_id for s in fact_rows.sources(db, fact["id"])):
+                return  # this memory already backs this value: a rerun changes nothing
+        active_same = [f for f in same if f["status"] == "active"]
+        if active_same:
+            fact = active_same[0]
+            fact_rows.add_source(db, fact["id"], c.memory_id, c.evidence)
+            confidence = raised_confidence(fact["confidence"], c.confidence)
+            fact_rows.update(db, fact["id"], confidence=confidence)
+            audit_log.record(db, at=now, actor=self.actor, action="confirm", entity="fact",
+                             entity_id=fact["id"], before={"confidence": fact["confidence"]},
+                             after={"confidence": confidence, "memory_id": c.memory_id})
+            self.counts.confirmed += 1
+            return
+        active = [f for f in known if f["status"] == "active"]
+        if ATTRIBUTES[c.attribute].single and active:
+            newer = [f for f in active if f["valid_from"] and f["valid_from"] > c.valid_from]
+            if newer:
+                # Older evidence arriving late: it was true before the current value.
+                successor = min(newer, key=lambda f: f["valid_from"])
+                self._insert(db, c, now, status="closed", valid_to=successor["valid_from"],
+                             superseded_by=successor["id"])
+                return
+            new_id = self._insert(db, c, now)
+            for old in active:
+                self._close(db, old, new_id, c.valid_from, now)
+            return
+        self._insert(db, c, now)
+
+    def _insert(self, db, c: Candidate, now: str, *, status: str = "active",
+                valid_to: str | None = None, superseded_by: int | None = None) -> int:
+        fact_id = fact_rows.insert(db, {
+            "subject": c.subject, "attribute": c.attribute, "value": c.value,
+            "category": c.category, "confidence": c.confidence, "evidence": c.evidence,
+            "valid_from": c.valid_from, "valid_to": valid_to, "recorded_at": now,
+            "superseded_at": now if status == "closed" else None,
+            "superseded_by": superseded_by, "status": status, "trust": "derived",
+            "method": c.method,
+        })
+        fact_rows.add_source(db, fact_id, c.memory_id, c.evidence)
+        memory_id = self.services.memory.remember(
+            fact_text(c, self.services.settings.user_name), kind="fact", source="profile",
+            trust="derived", importance=0.8, at=from_iso(c.valid_from),
+            source_ref={"fact_id": fact_id, "memory_ids": [c.memory_id]},
+            meta={"method": c.method, "attribute": c.attribute}, actor=self.actor)
+        memory_rows.update(db, memory_id, last_reinforced_at=now)
+        if status != "active":
+            memory_rows.update(db, memory_id, state="archived")
+        fact_rows.update(db, fact_id, memory_id=memory_id)
+        audit_log.record(db, at=now, actor=self.actor, action="create", entity="fact",
+                         entity_id=fact_id, after={
+                             "subject": c.subject, "attribute": c.attribute, "value": c.value,
+                             "status": status, "method": c.method, "memory_id": c.memory_id})
+        self.counts.created += 1
+        if status == "closed":
+            self.counts.closed += 1
+        return fact_id
+
+    def _close(self, db, old: dict[str, Any], new_id: int, valid_to: str, now: str) -> None:
+        fact_rows.update(db, old["id"], status="closed", valid_to=valid_to, superseded_at=now,
+                         superseded_by=new_id)
+        if old["memory_id"]:
+            memory = memory_rows.get(db, old["memory_id"])
+            if memory is not None and memory.state == "active":
+                self.services.memory.archive(old["memory_id"], actor=self.actor)
+        audit_log.record(db, at=now, actor=self.actor, action="close", entity="fact",
+                         entity_id=old["id"], before={"status": "active", "value": old["value"]},
+                         after={"status": "closed", "valid_to": valid_to,
+                                "superseded_by": new_id})
+        self.counts.closed += 1
+
+    # -- forgetting -------------------------------------------------------------------------
+    def redact_orphans(self) -> int:
+        """A fact whose every source was forgotten must not keep quoting it."""
+        bank = self.services.bank
+        orphans = [r[0] for r in bank.db().execute(
+            "SELECT id FROM profile_facts f WHERE evidence != ? AND NOT EXISTS "
+            "(SELECT 1 FROM fact_sources s WHERE s.fact_id = f.id)", [FORGOTTEN]).fetchall()]
+        now = self.services.clock.now_iso()
+        for fact_id in orphans:
+            with bank.write() as db:
+                fact = fact_rows.get(db, fact_id)
+                if fact is None:
+                    continue
+                fact_rows.update(db, fact_id, value=FORGOTTEN, evidence=FORGOTTEN,
+                                 status="closed", superseded_at=fact["superseded_at"] or now)
+                audit_log.redact(db, "fact", fact_id)
+                audit_log.record(db, at=now, actor=self.actor, action="redact", entity="fact",
+                                 entity_id=fact_id, note="every source memory was forgotten")
+                if fact["memory_id"] and memory_rows.get(db, fact["memory_id"]) is not None:
+                    self.services.memory.forget(fact["memory_id"], actor=self.actor)
+            self.counts.redacted += 1
+        return len(orphans)
+
+
+# -- reading the profile --------------------------------------------------------------------
+def profile_view(services, *, history: bool = False) -> list[dict[str, Any]]:
+    """Facts with their sources; `verified` re-checks each quote against the source now."""
+    db = services.bank.db()
+    settings = services.settings
+    out = []
+    for fact in fact_rows.list_facts(db, include_closed=history):
+        sources = []
+        for source in fact_rows.sources(db, fact["id"]):
+            row = next(iter(db.query("SELECT id, kind, text, event_at, source_ref, meta "
+                                     "FROM memories WHERE id = ?", [source["memory_id"]])), None)
+            said = user_text(db, row, settings.user_name, settings.assistant_name) if row else None
+            sources.append({"memory_id": source["memory_id"], "quote": source["quote"],
+                            "event_at": row["event_at"] if row else None,
+                            "verified": bool(said) and quote_in(source["quote"], said)})
+        out.append({**fact, "text": fact_text(fact, settings.user_name), "sources": sources})
+    return out
