@@ -255,3 +255,24 @@ def test_progress_is_reported_per_file(services, vault):
     import_paths(services, [vault], progress=lambda done, total, path: seen.append((done, total)))
     total = seen[0][1]
     assert total >= 33 and seen[-1] == (total, total)
+
+
+@pytest.mark.real_model
+def test_imported_notes_are_embedded_later_and_found_by_the_real_retriever(bank, clock, home,
+                                                                          fake_model, vault):
+    """Import stores text only; the product's embed pass and hybrid search then find it."""
+    from secondme.config import load_settings
+    from secondme.embedding_service import embed_pending
+    from secondme.services import build_services
+
+    from .retrieval_cases import real_embedder
+
+    services = build_services(load_settings(home), bank, clock, embedder=real_embedder(),
+                              model=fake_model)
+    import_paths(services, [vault, ASSETS / "sample-chatgpt.json"])
+    missing = rows(services, "SELECT count(*) AS n FROM memories WHERE embedding IS NULL")
+    assert missing[0]["n"] == services.memory.count(None)
+    assert embed_pending(services) == missing[0]["n"]
+    hits = services.retriever().search("Which city did my sister move to?", k=5)
+    texts = [h.memory.text for h in hits]
+    assert any("Porto" in t and "Mia" in t for t in texts), texts
