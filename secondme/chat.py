@@ -227,6 +227,7 @@ class ChatSession:
         self._last_active: str | None = None
         self._busy = threading.Lock()
         self._current: PreparedReply | None = None
+        self._cancel_early = False   # Esc while recall or the model load was still running
         self._volatile: list[tuple[int, Turn]] = []   # history when store=False
 
     # -- session ----------------------------------------------------------
@@ -258,10 +259,12 @@ class ChatSession:
         return self._busy.locked()
 
     def cancel(self) -> None:
-        """Stops the reply in flight (the partial text is kept)."""
+        """Stops the reply in flight (the partial text is kept), even one still preparing."""
         current = self._current
         if current is not None:
             current.cancel.set()
+        elif self.busy:
+            self._cancel_early = True
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """For shutdown: let a stopping reply finish its writes before the bank closes."""
@@ -279,6 +282,7 @@ class ChatSession:
             raise ValueError("say something first")
         if not self._busy.acquire(blocking=False):
             raise ChatBusy()
+        self._cancel_early = False
         try:
             return self._prepare(question)
         except BaseException:
@@ -330,6 +334,8 @@ class ChatSession:
             hits=hits, prompt=prompt, history_message_ids=history_ids, started=started,
             prep_seconds=time.perf_counter() - started)
         self._current = prepared
+        if self._cancel_early:
+            prepared.cancel.set()
         return prepared
 
     def _history(self, db, session_id: str) -> list[tuple[int, Turn]]:

@@ -221,3 +221,27 @@ def test_ask_json_recalls_an_earlier_message(home):
                for m in recalled)
     assert {"bm25", "cosine", "retention", "final"} <= set(out["recalled"][0]["scores"])
     assert out["answer"] and out["model"]["device"] in ("CPU", "GPU")
+
+
+def test_cancel_while_still_preparing_stops_before_any_text(services):
+    session = ChatSession(services)
+    started = threading.Event()
+    release = threading.Event()
+    real_recall = session._recall
+
+    def slow_recall(question, in_conversation):
+        started.set()
+        release.wait(5)
+        return real_recall(question, in_conversation)
+
+    session._recall = slow_recall
+    box = {}
+    worker = threading.Thread(target=lambda: box.setdefault("r", session.reply("hello")))
+    worker.start()
+    started.wait(5)
+    session.cancel()
+    release.set()
+    worker.join(5)
+    result = box["r"]
+    assert result.cancelled and result.text == ""
+    assert services.memory.get(result.turn_memory_id).text == "User: hello"

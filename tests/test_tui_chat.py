@@ -320,3 +320,32 @@ def test_preset_passphrase_skips_the_unlock_screen(home, monkeypatch, env_var):
     monkeypatch.delenv(env_var)
     assert BankOpener(CliState(home=home, passphrase_file=None, now=None, model=None)).preset() \
         is None
+
+
+async def test_keyring_checkbox_when_offered_stores_the_key(services):
+    from textual.widgets import Checkbox
+
+    stored = []
+
+    class KeyringOpener:
+        exists = True
+
+        def keyring_offered(self):
+            return True
+
+        def unlock(self, passphrase):
+            return services
+
+        def store_in_keyring(self, svc):
+            stored.append(svc)
+            return "test.Backend"
+
+    app = SecondMeApp(opener=KeyringOpener(), start_scheduler=False, preload=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        box = app.screen.query_one("#keyring", Checkbox)
+        box.value = True
+        app.screen.query_one("#passphrase", Input).value = "anything"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ChatScreen)
+    assert stored == [services]
