@@ -20,6 +20,7 @@ from datetime import timedelta
 from typing import Any
 
 from storage import messages as msgs
+from storage.memories import clean_text
 from storage.sqlcipher import DatabaseError
 
 from .clock import from_iso
@@ -277,7 +278,7 @@ class ChatSession:
     # -- the three steps -----------------------------------------------------
     def prepare(self, text: str) -> PreparedReply:
         """Stores the message, recalls, and builds the prompt. Raises ChatBusy if replying."""
-        question = text.strip()
+        question = clean_text(text).strip()  # lone surrogates and NULs can't be stored as UTF-8
         if not question:
             raise ValueError("say something first")
         if not self._busy.acquire(blocking=False):

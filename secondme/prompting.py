@@ -171,8 +171,13 @@ def _memory_line(m: MemoryItem, sep: str, user_name: str = "") -> str:
     return f"- [{_day(m.date)}{sep}{m.source}{tag}] {said}{as_data(m.text)}"
 
 
+def neutral(text: str) -> str:
+    """Derived text (summaries, facts) can quote imported notes: no fence tags survive."""
+    return _FENCE.sub("‹memories›", one_line(text))
+
+
 def _summary_line(s: PeriodSummary) -> str:
-    return f"- {s.level} {_day(s.start)} to {_day(s.end)}: {one_line(s.text)}"
+    return f"- {s.level} {_day(s.start)} to {_day(s.end)}: {neutral(s.text)}"
 
 
 def _system_text(p: _Parts) -> str:
@@ -184,9 +189,9 @@ def _system_text(p: _Parts) -> str:
     if p.persona.now is not None:
         out.append(f"Today is {human_date(p.persona.now)}.")
     if p.facts:
-        out.append(f"\nWhat you know about {user}:\n" + "\n".join(f"- {f}" for f in p.facts))
+        out.append(f"\nWhat you know about {user}:\n" + "\n".join(f"- {neutral(f)}" for f in p.facts))
     if p.life_summary:
-        out.append(f"\n{user}'s life so far: {one_line(p.life_summary)}")
+        out.append(f"\n{user}'s life so far: {neutral(p.life_summary)}")
     if p.summaries:
         out.append("\nSummaries of periods:\n" + "\n".join(_summary_line(s) for s in p.summaries))
     if p.memories:
@@ -235,9 +240,9 @@ def render_transcript(p: _Parts) -> tuple[str, list[str]]:
     if p.persona.now is not None:
         out.append(f"Today is {human_date(p.persona.now)}.")
     if p.facts:
-        out.append(f"\nWhat {me} knows about {user}:\n" + "\n".join(f"- {f}" for f in p.facts))
+        out.append(f"\nWhat {me} knows about {user}:\n" + "\n".join(f"- {neutral(f)}" for f in p.facts))
     if p.life_summary:
-        out.append(f"\n{user}'s life so far: {one_line(p.life_summary)}")
+        out.append(f"\n{user}'s life so far: {neutral(p.life_summary)}")
     if p.summaries:
         out.append("\nSummaries:\n" + "\n".join(_summary_line(s) for s in p.summaries))
     if p.memories:
