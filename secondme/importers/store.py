@@ -94,8 +94,10 @@ def _memory_record(*, kind: str, text: str, event_at: datetime, now: str, source
     return {"kind": kind, "text": text, "event_at": event, "recorded_at": now, "source": source,
             "source_ref": source_ref, "session_id": session_id, "document_id": document_id,
             "importance": importance, "strength": initial_strength(importance),
-            # Like MemoryService.remember: a memory about the past fades from its event.
-            "last_reinforced_at": min(event, now), "trust": "import", "meta": meta}
+            # The forgetting clock starts at import: the person chose to bring these notes in
+            # now. Fading from the event date would archive a whole old vault on the first
+            # decay run, before it could ever be recalled.
+            "last_reinforced_at": now, "trust": "import", "meta": meta}
 
 
 def _create(db: Db, record: dict[str, Any], now: str, result: WriteResult,
