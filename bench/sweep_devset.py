@@ -26,22 +26,20 @@ def variants() -> dict:
     from secondme.retrieval import HybridRetriever, RetrievalParams
 
     base = RetrievalParams()
-    grid = {
+    rel, rrf = replace(base, fusion="relative"), replace(base, fusion="rrf")
+    grid = {   # every variant names its fusion, so a change of default can't blur the grid
         "default": base,
-        "no retention (floor 1.0)": replace(base, retention_floor=1.0),
-        "floor 0.7": replace(base, retention_floor=0.7),
-        "floor 0.9": replace(base, retention_floor=0.9),
-        "no time boost": replace(base, time_weight=0.0),
-        "rrf_k 10": replace(base, rrf_k=10),
-        "rrf_k 10, floor 0.7": replace(base, rrf_k=10, retention_floor=0.7),
-        "rrf_k 10, floor 0.9": replace(base, rrf_k=10, retention_floor=0.9),
-        "relative fusion": replace(base, fusion="relative"),
-        "relative, floor 0.7": replace(base, fusion="relative", retention_floor=0.7),
-        "relative, floor 0.9": replace(base, fusion="relative", retention_floor=0.9),
-        "rrf_k 10, floor 0.9, dense 1.5": replace(base, rrf_k=10, retention_floor=0.9,
-                                                  dense_weight=1.5),
-        "rrf_k 10, floor 0.9, time 0.5": replace(base, rrf_k=10, retention_floor=0.9,
-                                                 time_weight=0.5),
+        "relative, floor 0.3": replace(rel, retention_floor=0.3),
+        "relative, floor 0.7": replace(rel, retention_floor=0.7),
+        "relative, floor 0.9": replace(rel, retention_floor=0.9),
+        "relative, no retention": replace(rel, retention_floor=1.0),
+        "relative, floor 0.9, no time boost": replace(rel, retention_floor=0.9, time_weight=0.0),
+        "relative, floor 0.9, dense ×1.5": replace(rel, retention_floor=0.9, dense_weight=1.5),
+        "minmax, floor 0.3": replace(base, fusion="minmax", retention_floor=0.3),
+        "minmax, floor 0.9": replace(base, fusion="minmax", retention_floor=0.9),
+        "rrf k60, floor 0.3": replace(rrf, rrf_k=60, retention_floor=0.3),
+        "rrf k60, floor 0.9": replace(rrf, rrf_k=60, retention_floor=0.9),
+        "rrf k10, floor 0.9": replace(rrf, rrf_k=10, retention_floor=0.9),
     }
 
     def factory(params):
