@@ -59,6 +59,11 @@ def discover(bench: Path = BENCH) -> list[Path]:
     return scripts
 
 
+def is_result(path: Path, scripts: list[Path]) -> bool:
+    """NAME.json or NAME_variant.json of a benchmark script — not a data file it generated."""
+    return any(path.stem == s.stem or path.stem.startswith(s.stem + "_") for s in scripts)
+
+
 def run_script(path: Path, timeout: float) -> dict[str, Any]:
     started = time.perf_counter()
     try:
@@ -156,7 +161,7 @@ def _markers(name: str) -> tuple[str, str]:
 
 
 def replace_block(doc: str, name: str, body: str, *, title: str | None = None,
-                  after_intro: bool = False) -> str:
+                  script: str | None = None, after_intro: bool = False) -> str:
     """Puts `body` between NAME's markers; creates the block where it belongs if missing."""
     start, end = _markers(name)
     block = f"{start}\n{body.strip()}\n{end}"
@@ -167,7 +172,8 @@ def replace_block(doc: str, name: str, body: str, *, title: str | None = None,
     if after_intro:
         first = next((i for i, line in enumerate(lines) if line.startswith("## ")), len(lines))
         return "\n".join(lines[:first] + [block, ""] + lines[first:]).rstrip() + "\n"
-    heading = re.compile(rf"^##+ .*bench/{re.escape(name)}\.py")
+    script = script or name
+    heading = re.compile(rf"^##+ .*bench/{re.escape(script)}\.py")
     at = next((i for i, line in enumerate(lines) if heading.match(line)), None)
     if at is not None:
         stop = next((i for i in range(at + 1, len(lines)) if lines[i].startswith("## ")),
@@ -175,16 +181,19 @@ def replace_block(doc: str, name: str, body: str, *, title: str | None = None,
         while stop > at + 1 and not lines[stop - 1].strip():
             stop -= 1
         return "\n".join(lines[:stop] + ["", block] + lines[stop:]).rstrip() + "\n"
-    section = f"## {title or name} (bench/{name}.py)"
+    section = f"## {title or name} (bench/{script}.py)"
     return doc.rstrip() + f"\n\n{section}\n\n{block}\n"
 
 
 def update_doc(doc: str, machine_text: str, sections: dict[str, str],
-               titles: dict[str, str] | None = None) -> str:
+               titles: dict[str, str] | None = None,
+               scripts: dict[str, str] | None = None) -> str:
+    """`sections`: block name → Markdown; `scripts`: block name → the script that made it."""
     doc = doc if doc.strip() else INTRO
     doc = replace_block(doc, "machine", machine_text, after_intro=True)
     for name, body in sections.items():
-        doc = replace_block(doc, name, body, title=(titles or {}).get(name))
+        doc = replace_block(doc, name, body, title=(titles or {}).get(name),
+                            script=(scripts or {}).get(name))
     return doc
 
 
@@ -220,14 +229,19 @@ def main() -> None:
             runs.append(result)
             status = "ok" if result["ok"] else f"FAILED: {result['error']}"
             print(f"  {script.name}: {result['seconds']} s, {status}", flush=True)
-    # Only results of benchmark scripts (not data files such as a generated LoCoMo set).
-    fresh = [p for p in sorted(OUT.glob("*.json")) if p.stem in {s.stem for s in scripts}
+    fresh = [p for p in sorted(OUT.glob("*.json")) if is_result(p, scripts)
              and (args.no_run or p.stat().st_mtime >= started)]
-    sections = dict(section_for(p, when) for p in fresh)
+    sections: dict[str, str] = {}
+    owners: dict[str, str] = {}
+    for path in fresh:
+        name, body = section_for(path, when)
+        sections[name] = body
+        owners[name] = next(s.stem for s in scripts if path.stem == s.stem
+                            or path.stem.startswith(s.stem + "_"))
     doc = DOC.read_text(encoding="utf-8") if DOC.exists() else INTRO
     DOC.parent.mkdir(parents=True, exist_ok=True)
     DOC.write_text(update_doc(doc, machine_block(machine(), when, load, runs), sections,
-                              TITLES), encoding="utf-8")
+                              TITLES, owners), encoding="utf-8")
     print(f"updated {DOC.relative_to(ROOT)}: {', '.join(sections) or 'machine block only'}")
     if any(not r["ok"] for r in runs):
         sys.exit(1)

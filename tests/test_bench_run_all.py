@@ -40,7 +40,11 @@ def test_discovery_skips_tools_and_scripts_without_output(tmp_path):
     (tmp_path / "make_data.py").write_text("# writes bench/out/x.json")
     (tmp_path / "sweep_x.py").write_text("# writes bench/out/x.json")
     (tmp_path / "run_all.py").write_text("# bench/out")
-    assert [p.name for p in run_all.discover(tmp_path)] == ["retrieval.py"]
+    scripts = run_all.discover(tmp_path)
+    assert [p.name for p in scripts] == ["retrieval.py"]
+    assert run_all.is_result(Path("out/retrieval.json"), scripts)
+    assert run_all.is_result(Path("out/retrieval_quality.json"), scripts)
+    assert not run_all.is_result(Path("out/locomo_synth.json"), scripts)
 
 
 def test_blocks_are_replaced_and_prose_is_kept():
@@ -57,6 +61,11 @@ def test_blocks_are_replaced_and_prose_is_kept():
                                                    "import": "| imp |"})
     assert again.count("<!-- bench:import:start -->") == 1
     assert "Machine Y." in again and "Machine X." not in again and "| newer |" in again
+
+
+def test_a_second_result_of_a_script_goes_into_that_scripts_section():
+    doc = run_all.update_doc(DOC, "M.", {"import_big": "| big |"}, scripts={"import_big": "import"})
+    assert doc.index("## Import") < doc.index("| big |") < doc.index("## Retrieval quality")
 
 
 def test_unknown_sections_are_appended_and_an_empty_doc_gets_an_intro():
