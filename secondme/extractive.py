@@ -64,9 +64,18 @@ def _stem(word: str) -> str:
     return word[:5]
 
 
+#: Small talk: words that carry no content of their own in a chat.
+FILLER = _wordset("""
+okay ok thank thanks hello hi hey wow haha yeah yes sure great good nice sounds definitely
+look take will would love glad meet chat talk tell share want please let know think sorry
+""")
+
+
 def informative(sentence: str) -> bool:
     """Greetings, thanks and bare questions make poor gists."""
-    return len(words(sentence)) >= 5 and not sentence.rstrip().endswith("?")
+    if sentence.rstrip().endswith("?") or len(words(sentence)) < 4:
+        return False
+    return len([w for w in content_words(sentence) if w not in FILLER]) >= 2
 
 
 def central_sentences(sentences: Sequence[str], embedder: Embedder | None, k: int, *,
@@ -131,6 +140,10 @@ def check_summary(text: str, source_text: str, *, allowed_names: Sequence[str] =
     trigrams = [tuple(tokens[i:i + 3]) for i in range(len(tokens) - 2)]
     if trigrams and len(set(trigrams)) < 0.8 * len(trigrams):
         return "repetitive"
+    flat = " ".join(tokens)
+    if any(flat == " ".join(words(line)) for line in source_text.splitlines()) and \
+            len(source_text.splitlines()) > 1:
+        return "copies one source"
     source_stems = {_stem(w) for w in content_words(source_text)}
     own = content_words(text)
     if own:

@@ -136,8 +136,6 @@ _TRAILING = re.compile(r"\s+(?:sometimes|the most|a lot|very much|so much|too|as
 
 def _clean_value(value: str) -> str | None:
     value = _TRAILING.sub("", " ".join(value.split()).strip(" '\"“”‘’"))
-    if value.lower().startswith("to "):
-        value = value[3:]
     words = value.lower().split()
     if not words or len(words) > 6 or any(w in _PRONOUNS for w in words):
         return None

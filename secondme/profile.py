@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,6 +34,10 @@ from .llm.base import TextModel
 from .turns import user_text
 
 RULE_CONFIDENCE = 0.6
+#: Grammar-constrained decoding checks the whole 262k-token vocabulary at every step: with
+#: the default model on 2 CPU cores one call takes 10–60 s. Past this many seconds of model
+#: time in one run, the rest of the run uses the rules alone (and says so in its counts).
+LLM_BUDGET_SECONDS = 90.0
 LLM_CONFIDENCE_CAP = 0.7
 MAX_CONFIDENCE = 0.99
 FORGOTTEN = "[forgotten]"
@@ -208,6 +213,8 @@ def fact_text(fact: dict[str, Any] | Candidate, user_name: str) -> str:
     get = fact.get if isinstance(fact, dict) else lambda k: getattr(fact, k)
     subject = get("subject")
     name = user_name if subject == "user" else subject.replace("user's", f"{user_name}'s")
+    if get("attribute") == "name":
+        return f"{name}'s name is {get('value')}."
     attribute = ATTRIBUTES.get(get("attribute"))
     phrase = attribute.phrase if attribute else get("attribute").replace("_", " ")
     return f"{name} {phrase} {get('value')}."
@@ -223,11 +230,16 @@ class ProfileCounts:
     closed: int = 0
     llm_calls: int = 0
     llm_invalid: int = 0
+    llm_seconds: float = 0.0
+    llm_skipped: int = 0         # batches left to the rules because the budget was spent
     redacted: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if v or k in ("created", "memories")}
+        out = {k: v for k, v in self.__dict__.items() if v or k in ("created", "memories")}
+        if "llm_seconds" in out:
+            out["llm_seconds"] = round(out["llm_seconds"], 1)
+        return out
 
 
 class ProfileBuilder:
@@ -235,6 +247,7 @@ class ProfileBuilder:
 
     def __init__(self, services, *, model: TextModel | None = None, use_llm: bool = True,
                  batch_sentences: int = 6, batch_memories: int = 8, actor: str = JOB,
+                 llm_budget_seconds: float | None = LLM_BUDGET_SECONDS,
                  cancel: threading.Event | None = None,
                  progress: Callable[[int, int], None] | None = None) -> None:
         self.services = services
@@ -242,6 +255,7 @@ class ProfileBuilder:
         self.use_llm = use_llm and model is not None
         self.batch_sentences = batch_sentences
         self.batch_memories = batch_memories
+        self.llm_budget_seconds = llm_budget_seconds
         self.actor = actor
         self.cancel = cancel
         self.progress = progress
@@ -323,6 +337,10 @@ class ProfileBuilder:
         sentences = list(owner)[:MAX_SENTENCES]
         if not sentences:
             return []
+        if self.llm_budget_seconds is not None and \
+                self.counts.llm_seconds >= self.llm_budget_seconds:
+            self.counts.llm_skipped += 1
+            return []
         grammar = fact_grammar(len(sentences))
         prompt = fact_prompt(sentences)
         for attempt in range(2):
@@ -356,9 +374,14 @@ class ProfileBuilder:
 
     def _generate(self, prompt: str, grammar: str, temperature: float) -> str:
         assert self.model is not None
-        pieces = self.model.stream(prompt, max_tokens=90, stop=["\n"], temperature=temperature,
-                                   grammar=grammar, cancel=self.cancel)
-        return "".join(pieces)
+        started = time.perf_counter()
+        try:
+            pieces = self.model.stream(prompt, max_tokens=90, stop=["\n"],
+                                       temperature=temperature, grammar=grammar,
+                                       cancel=self.cancel)
+            return "".join(pieces)
+        finally:
+            self.counts.llm_seconds += time.perf_counter() - started
 
     # -- merging -----------------------------------------------------------------------------
     def _commit(self, batch: list[SourceMemory], candidates: list[Candidate]) -> None:

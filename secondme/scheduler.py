@@ -101,6 +101,7 @@ def build_scheduler():
 
 def start_background(services, *, options: JobOptions | None = None,
                      first_run_delay: float = FIRST_RUN_DELAY_SECONDS,
+                     stagger: float = STAGGER_SECONDS,
                      intervals: dict[str, float] | None = None) -> SchedulerHandle:
     """Starts the scheduler for this bank, or returns a `locked` handle if another process has it.
 
@@ -120,7 +121,7 @@ def start_background(services, *, options: JobOptions | None = None,
         scheduler.add_job(
             _runner(handle, spec.name, options), "interval", minutes=minutes, id=spec.name,
             name=spec.description, replace_existing=True,
-            next_run_time=start + timedelta(seconds=index * STAGGER_SECONDS))
+            next_run_time=start + timedelta(seconds=index * stagger))
     handle._scheduler = scheduler
     try:
         scheduler.start()

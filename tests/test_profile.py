@@ -265,6 +265,15 @@ def test_broken_llm_output_falls_back_to_rules(ana):
     assert [(f["value"], f["method"]) for f in profile_view(svc)] == [("Lyon", "rules")]
 
 
+def test_spent_llm_budget_leaves_the_rest_to_the_rules(ana):
+    svc, model = ana()
+    said(svc, "I live in Lyon. My work keeps me busy with the hospital rota.",
+         datetime(2024, 3, 1, 10))
+    counts = build(svc, model, use_llm=True, llm_budget_seconds=0)
+    assert counts.llm_calls == 0 and counts.llm_skipped == 1 and model.prompts == []
+    assert [f["value"] for f in profile_view(svc)] == ["Lyon"]
+
+
 def test_rules_win_over_the_model_on_the_same_quote(ana):
     svc, model = ana(llm_json({"sentence": 1, "subject": "user", "attribute": "lives_in",
                                "category": "identity", "value": "Lyon", "confidence": 0.9}))

@@ -45,7 +45,12 @@ def jobs_overview(ctx: typer.Context, now: NowOpt = None, as_json: JsonOpt = Fal
         last = job["last_run"]
         status = last["status"] if last else "never run"
         colour = {"ok": "green", "error": "red", "interrupted": "yellow"}.get(status, "dim")
-        result = (last["error"] or _counts_line(last["counts"])) if last else job["description"]
+        if last is None:
+            result = job["description"]
+        elif status == "running":
+            result = "in progress (or its process died; the next run will tell)"
+        else:
+            result = last["error"] or _counts_line(last["counts"])
         table.add_row(job["name"], f"{job['every_minutes']} min",
                       last["started_at"] if last else "—", f"[{colour}]{status}[/]", result)
     Console(highlight=False).print(table)

@@ -37,7 +37,7 @@ def profile(
     table.add_column("fact", ratio=1)
     table.add_column("conf.", justify="right", no_wrap=True)
     table.add_column("valid", no_wrap=True)
-    table.add_column("evidence", ratio=1)
+    table.add_column("evidence", ratio=2)
     for fact in facts:
         closed = fact["status"] != "active"
         since = (fact["valid_from"] or "")[:10]

@@ -1,0 +1,81 @@
+"""The background scheduler: one per bank, job defaults, status for the TUI, runs jobs."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+from secondme.scheduler import JOB_DEFAULTS, overview, start_background
+from storage import jobs as job_rows
+
+
+def _wait(predicate, timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_one_scheduler_per_bank(services):
+    first = start_background(services)
+    try:
+        assert first.status()["state"] == "running"
+        second = start_background(services)
+        assert second.status() == {"state": "locked", "last_job": None, "last_status": None,
+                                   "next_run": None, "next_job": None, "last_counts": None}
+        second.shutdown()                      # a locked handle's shutdown is harmless
+        assert overview(services)["scheduler"] == "running in another process"
+    finally:
+        first.shutdown()
+    assert first.status()["state"] == "off"
+    third = start_background(services)
+    try:
+        assert third.status()["state"] == "running"
+    finally:
+        third.shutdown()
+    assert overview(services)["scheduler"] == "off"
+
+
+def test_jobs_are_registered_with_safe_defaults(services):
+    handle = start_background(services)
+    try:
+        registered = {job.id: job for job in handle._scheduler.get_jobs()}
+        assert set(registered) == {"embed", "dedupe", "profile", "summarize", "decay"}
+        for job in registered.values():
+            assert job.coalesce is True and job.max_instances == 1
+            assert job.misfire_grace_time == JOB_DEFAULTS["misfire_grace_time"]
+        status = handle.status()
+        assert status["next_job"] == "embed"             # staggered: embed first
+        assert datetime.fromisoformat(status["next_run"]) > datetime.now()
+    finally:
+        handle.shutdown()
+
+
+def test_the_scheduler_runs_jobs_in_its_own_thread_and_reports_them(services):
+    services.memory.remember("I live in Lyon.", at=datetime(2024, 4, 1, 9))
+    handle = start_background(services, first_run_delay=0, stagger=0.2)
+    try:
+        assert _wait(lambda: len(job_rows.recent_runs(services.bank.db())) >= 3
+                     and handle.status()["last_status"] == "ok")
+        status = handle.status()
+        assert status["state"] == "running" and status["last_job"] in ("embed", "dedupe",
+                                                                       "profile", "summarize",
+                                                                       "decay")
+    finally:
+        handle.shutdown()
+    runs = job_rows.recent_runs(services.bank.db())
+    assert all(r["status"] in ("ok", "interrupted") for r in runs)
+
+
+def test_status_falls_back_to_the_last_recorded_run(services):
+    with services.bank.write() as db:
+        run_id = job_rows.start_run(db, "decay", "2024-05-01T10:00:00")
+        job_rows.finish_run(db, run_id, "2024-05-01T10:00:01", "ok", {"archived": 2})
+    handle = start_background(services)
+    try:
+        status = handle.status()
+        assert (status["last_job"], status["last_status"]) == ("decay", "ok")
+    finally:
+        handle.shutdown()
