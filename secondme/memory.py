@@ -100,11 +100,18 @@ class MemoryService:
         return rows.get_many(self.bank.db(), ids)
 
     def retention_of(self, memory: Memory, at: datetime | None = None) -> float:
-        if memory.pinned or memory.kind in NEVER_FADE_KINDS:
+        return self.retention_at(strength=memory.strength, pinned=memory.pinned,
+                                 kind=memory.kind,
+                                 last_reinforced_at=memory.last_reinforced_at, at=at)
+
+    def retention_at(self, *, strength: float, pinned: bool, kind: str,
+                     last_reinforced_at: str, at: datetime | None = None) -> float:
+        """R from the raw fields (the retriever ranks hundreds of rows without loading them)."""
+        if pinned or kind in NEVER_FADE_KINDS:
             return 1.0
         now = at or self.clock.now()
-        delta = days_between(from_iso(memory.last_reinforced_at), now)
-        return retention(delta, memory.strength, self.decay.tau_days)
+        delta = days_between(from_iso(last_reinforced_at), now)
+        return retention(delta, strength, self.decay.tau_days)
 
     def retention_view(self, memory: Memory, horizons: Iterable[int] = (1, 7, 30)) -> RetentionView:
         now = self.clock.now()

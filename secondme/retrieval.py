@@ -26,7 +26,7 @@ from .timeparse import TimeWindow, find_time_window, strip_window, time_match
 from .vector_index import VectorIndex
 
 MODES = ("hybrid", "bm25", "dense")
-FUSIONS = ("rrf", "relative")
+FUSIONS = ("relative", "minmax", "rrf")
 # Words that make a question a question but name nothing to look for ("what happened
 # yesterday?"): with only these left besides a time, the time is the whole query.
 GENERIC_WORDS = frozenset("""
@@ -77,9 +77,9 @@ class FullTextRetriever:
 @dataclass(frozen=True)
 class RetrievalParams:
     """Knobs, with the values measured in bench/retrieval.py --quality (see BENCHMARKS.md)."""
-    candidates: int = 100          # per signal, before fusion
-    window_candidates: int = 200   # extra candidates from the named time window
-    fusion: str = "rrf"
+    candidates: int = 50           # per signal, before fusion
+    window_candidates: int = 100   # extra candidates from the named time window
+    fusion: str = "relative"      # measured better than RRF on both sets (BENCHMARKS.md)
     rrf_k: int = 60
     bm25_weight: float = 1.0
     dense_weight: float = 1.0
@@ -194,33 +194,42 @@ class HybridRetriever:
                 kinds=kinds, limit=p.window_candidates)))
         if not candidates:
             return []
-        found = rows.get_many(db, candidates)
-        keep = [i for i in candidates if i in found
-                and (include_archived or found[i].state == "active")
-                and (not kinds or found[i].kind in kinds)]
+        fields = rows.rank_fields(db, candidates)  # id, state, kind, event_at, S, last, pinned
+        keep = [i for i in candidates if i in fields
+                and (include_archived or fields[i][1] == "active")
+                and (not kinds or fields[i][2] in kinds)]
         cosines = index.cosines(vector, keep) if (index is not None and vector is not None) \
             else {}
         signal = {i: c for i, c in cosines.items() if c >= p.min_cosine}
-        bm25_scores = {i: s for i, s in bm25 if i in found}
+        bm25_scores = {i: s for i, s in bm25 if i in fields}
         fused = self._fuse(keep, bm25_scores, signal, bm25_list=[i for i, _ in bm25],
                            use_bm25=bool(bm25), use_dense=vector is not None)
-        hits = []
+        scored: list[Scores] = []
         for memory_id in keep:
             if fused[memory_id] <= 0.0:
                 continue
-            memory = found[memory_id]
-            r = self.memory.retention_of(memory, now)
-            tm = time_match(from_iso(memory.event_at), window)
+            _, _, kind, event_at, strength, last, pinned = fields[memory_id]
+            r = self.memory.retention_at(strength=strength, pinned=bool(pinned), kind=kind,
+                                         last_reinforced_at=last, at=now)
+            tm = time_match(from_iso(event_at), window)
             # Cued recall: naming the time a memory is from brings it back, however faded.
             factor = p.retention_floor + (1.0 - p.retention_floor) * max(r, tm)
             final = fused[memory_id] * factor * (1.0 + p.time_weight * tm)
-            scores = Scores(bm25=bm25_scores.get(memory_id), cosine=cosines.get(memory_id),
-                            fused=fused[memory_id], retention=r, time_match=tm, final=final)
-            hits.append(Hit(memory, scores, reasons=_reasons(scores, window, memory)))
-        hits.sort(key=lambda h: (-h.scores.final, -h.scores.fused, -h.memory.id))
-        for rank, hit in enumerate(hits[:k], 1):
-            hit.rank = rank
-        return hits[:k]
+            scored.append(Scores(bm25=bm25_scores.get(memory_id),
+                                 cosine=cosines.get(memory_id), fused=fused[memory_id],
+                                 retention=r, time_match=tm, final=final))
+        ids = [i for i in keep if fused[i] > 0.0]
+        order = sorted(range(len(scored)),
+                       key=lambda j: (-scored[j].final, -scored[j].fused, -ids[j]))[:k]
+        found = rows.get_many(db, [ids[j] for j in order])  # full rows for the winners only
+        hits = []
+        for j in order:
+            memory = found.get(ids[j])
+            if memory is None:  # forgotten between the two reads
+                continue
+            hits.append(Hit(memory, scored[j], rank=len(hits) + 1,
+                            reasons=_reasons(scored[j], window, memory)))
+        return hits
 
     def _by_time(self, window: TimeWindow, now, *, k: int, include_archived: bool,
                  kinds: list[str] | None) -> list[Hit]:
@@ -266,23 +275,29 @@ class HybridRetriever:
                 for rank, memory_id in enumerate(dense_order, 1):
                     out[memory_id] += p.dense_weight / (p.rrf_k + rank)
             return {i: v / best for i, v in out.items()}
-        # relative score fusion: each signal min-max scaled over the candidates, then averaged
+        # Score fusion: each signal scaled to [0, 1] relative to this query's best, then a
+        # weighted mean. "relative" anchors the bottom at a fixed noise level (BM25 0, cosine
+        # min_cosine) so near-ties stay near-ties; "minmax" stretches the candidates' own
+        # range (classic relative-score fusion), which turns tiny gaps into 0-vs-1.
+        floor_b, floor_c = (0.0, p.min_cosine) if p.fusion == "relative" else (None, None)
         if use_bm25:
-            for memory_id, value in _minmax({i: bm25[i] for i in bm25_order}).items():
+            for memory_id, value in _scale({i: bm25[i] for i in bm25_order}, floor_b).items():
                 out[memory_id] += p.bm25_weight * value
         if use_dense:
-            for memory_id, value in _minmax(cosines).items():
+            for memory_id, value in _scale(cosines, floor_c).items():
                 out[memory_id] += p.dense_weight * value
         return {i: v / weights for i, v in out.items()}
 
 
-def _minmax(values: dict[int, float]) -> dict[int, float]:
+def _scale(values: dict[int, float], floor: float | None) -> dict[int, float]:
+    """(v − lo) / (best − lo), lo = `floor`, or the smallest value when floor is None."""
     if not values:
         return {}
-    lo, hi = min(values.values()), max(values.values())
+    hi = max(values.values())
+    lo = min(values.values()) if floor is None else min(floor, hi)
     if hi - lo < 1e-12:
         return dict.fromkeys(values, 1.0)
-    return {i: (v - lo) / (hi - lo) for i, v in values.items()}
+    return {i: max(0.0, (v - lo) / (hi - lo)) for i, v in values.items()}
 
 
 def _reasons(scores: Scores, window: TimeWindow | None, memory: Memory) -> list[str]:

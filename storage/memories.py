@@ -139,22 +139,63 @@ def update(db: sqlite_utils.Database, memory_id: int, **changes: Any) -> None:
 def bm25_search(db: sqlite_utils.Database, query: str, *, limit: int = 50,
                 include_archived: bool = False,
                 kinds: Iterable[str] | None = None) -> list[tuple[int, float]]:
-    """(id, score) pairs, best first; score = -bm25 so that higher is better."""
+    """(id, score) pairs, best first; score = -bm25 so that higher is better.
+
+    Ranks inside FTS5 alone, then filters the top of the list by state and kind: joining
+    every match to `memories` first would read thousands of rows (each carrying its
+    vector) for a common word.
+    """
     match = fts_query(query)
     if match is None:
         return []
-    sql = ("SELECT m.id AS id, -bm25(memories_fts) AS score FROM memories_fts "
-           "JOIN memories m ON m.id = memories_fts.rowid WHERE memories_fts MATCH ?")
-    args: list[Any] = [match]
-    if not include_archived:
-        sql += " AND m.state = 'active'"
-    kinds = list(kinds or [])
-    if kinds:
-        sql += f" AND m.kind IN ({','.join('?' for _ in kinds)})"
-        args.extend(kinds)
-    sql += " ORDER BY bm25(memories_fts) LIMIT ?"
-    args.append(int(limit))
-    return [(row[0], float(row[1])) for row in db.execute(sql, args).fetchall()]
+    kinds = set(kinds or [])
+    page = max(limit * 3, 100)
+    out: list[tuple[int, float]] = []
+    offset = 0
+    while len(out) < limit:
+        ranked = db.execute(
+            "SELECT rowid, -bm25(memories_fts) FROM memories_fts WHERE memories_fts MATCH ? "
+            "ORDER BY bm25(memories_fts) LIMIT ? OFFSET ?", [match, page, offset]).fetchall()
+        if not ranked:
+            break
+        meta = _state_kind(db, [r[0] for r in ranked])
+        for memory_id, score in ranked:
+            found = meta.get(memory_id)
+            if found is None or (not include_archived and found[0] != "active") \
+                    or (kinds and found[1] not in kinds):
+                continue
+            out.append((memory_id, float(score)))
+        if len(ranked) < page:
+            break
+        offset += page
+    return out[:limit]
+
+
+RANK_COLUMNS = "id, state, kind, event_at, strength, last_reinforced_at, pinned"
+
+
+def rank_fields(db: sqlite_utils.Database, ids: Iterable[int]) -> dict[int, tuple]:
+    """The few columns ranking needs (no text, no JSON), for many candidates at once."""
+    wanted = list(dict.fromkeys(int(i) for i in ids))
+    found: dict[int, tuple] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        marks = ",".join("?" for _ in chunk)
+        for r in db.execute(f"SELECT {RANK_COLUMNS} FROM memories WHERE id IN ({marks})",
+                            chunk).fetchall():
+            found[r[0]] = tuple(r)
+    return found
+
+
+def _state_kind(db: sqlite_utils.Database, ids: list[int]) -> dict[int, tuple[str, str]]:
+    found: dict[int, tuple[str, str]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        marks = ",".join("?" for _ in chunk)
+        for r in db.execute(f"SELECT id, state, kind FROM memories WHERE id IN ({marks})",
+                            chunk).fetchall():
+            found[r[0]] = (r[1], r[2])
+    return found
 
 
 def iter_embeddings(db: sqlite_utils.Database, model: str,
@@ -263,7 +304,7 @@ def ids_in_window(db: sqlite_utils.Database, start: str, end: str, *,
     sql = "SELECT id FROM memories WHERE event_at >= ? AND event_at < ?"
     args: list[Any] = [start, end]
     if not include_archived:
-        sql += " AND state = 'active'"
+        sql += " AND +state = 'active'"  # '+': walk the event_at index, not the state one
     kinds = list(kinds or [])
     if kinds:
         sql += f" AND kind IN ({','.join('?' for _ in kinds)})"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import json
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -179,7 +180,7 @@ def test_time_windows_pick_the_right_day(services):
     ids = {}
     for day in (1, 2, 10, 30):
         at = NOW - timedelta(days=day)
-        ids[day] = services.memory.remember(f"went for a run in the park ({day})", at=at)
+        ids[day] = services.memory.remember("went for a run in the park", at=at)
     retriever = services.retriever()
     assert ids_of(retriever.search("my run yesterday"))[0] == ids[1]
     assert ids_of(retriever.search("the day before yesterday, my run"))[0] == ids[2]
@@ -312,10 +313,55 @@ def test_labeled_set_with_the_real_embedder(bank, home):
     ranks = {mode: {c.query: rank_of(retriever, c, ids, mode, k) for c in CASES}
              for mode in ("hybrid", "bm25", "dense")}
     hit = {mode: sum(r is not None for r in ranks[mode].values()) for mode in ranks}
-    # fusion finds what BM25 alone misses, and what dense alone misses
-    assert any(ranks["bm25"][q] is None and ranks["hybrid"][q] for q in ranks["hybrid"])
-    assert any(ranks["dense"][q] is None and ranks["hybrid"][q] for q in ranks["hybrid"])
-    assert hit["hybrid"] >= max(hit["bm25"], hit["dense"])
+    # paraphrases BM25 cannot see, found by the fusion
+    assert any(ranks["bm25"][q] is None and ranks["hybrid"][q] for q in ranks["hybrid"]), ranks
+    assert hit["hybrid"] > hit["bm25"]
     assert hit["hybrid"] >= 0.8 * len(CASES), ranks["hybrid"]
+    exact = [c for c in CASES if c.kind == "lexical"]
+    assert all(ranks["hybrid"][c.query] == 1 for c in exact), ranks["hybrid"]
     time_cases = [c for c in CASES if c.kind == "time"]
     assert sum(ranks["hybrid"][c.query] == 1 for c in time_cases) >= 0.7 * len(time_cases)
+
+
+DEVSET = Path(__file__).resolve().parents[1] / "assets" / "devset" / "memorybank_en.json"
+
+
+@pytest.mark.real_model
+@pytest.mark.skipif(not DEVSET.exists(), reason="dev set not present")
+def test_fusion_beats_each_signal_on_real_annotated_chats(tmp_path):
+    """Two users of the annotated MemoryBank dev set: each signal alone misses evidence that
+    the fusion finds (k = 3), and the fusion finds at least as much as either."""
+    from secondme.embedding_service import embed_pending
+    from secondme.evaluation.formats import load_dataset
+    from storage import FAST_KDF, create_bank
+
+    dataset = load_dataset(DEVSET)
+    conversations = [c for c in dataset.conversations if c.id.strip() in ("Jason", "Jack")]
+    assert len(conversations) == 2
+    found = {"hybrid": 0, "bm25": 0, "dense": 0}
+    bm25_missed = dense_missed = 0
+    for n, conversation in enumerate(conversations):
+        bank = create_bank(tmp_path / f"b{n}", "pw", FAST_KDF)
+        services = build_services(load_settings(tmp_path / f"b{n}"), bank,
+                                  Clock(conversation.now), embedder=real_embedder())
+        services.memory.embed_hook = None
+        try:
+            turn = {t.id: services.memory.remember(t.text, at=t.at, kind="turn", source="chat")
+                    for t in conversation.turns}
+            embed_pending(services)
+            retriever = services.retriever()
+            for question in conversation.questions:
+                if not question.evidence:
+                    continue
+                gold = {turn[e] for e in question.evidence}
+                got = {mode: bool(gold & set(ids_of(retriever.search(question.text, k=3,
+                                                                      mode=mode))))
+                       for mode in found}
+                for mode in found:
+                    found[mode] += got[mode]
+                bm25_missed += got["hybrid"] and not got["bm25"]
+                dense_missed += got["hybrid"] and not got["dense"]
+        finally:
+            services.close()
+    assert bm25_missed >= 1 and dense_missed >= 1, (found, bm25_missed, dense_missed)
+    assert found["hybrid"] >= max(found["bm25"], found["dense"]), found
