@@ -41,14 +41,23 @@ def retention_report(services: Any, memory: Any) -> dict[str, Any]:
     }
 
 
-def curve(services: Any, memory: Any, days: int = 60, width: int = 30) -> str:
-    """R over the coming days as a one-line sparkline (no reinforcement assumed)."""
+def curve(services: Any, memory: Any, width: int = 30) -> tuple[str, int]:
+    """R from the last reinforcement onwards as a sparkline, with ◆ at now; and its span in days.
+
+    Starting at the last reinforcement (not at now) shows where on its curve the memory is.
+    """
     from datetime import timedelta
 
-    now = services.clock.now()
-    points = [services.memory.retention_of(memory, now + timedelta(days=days * i / (width - 1)))
+    from ..clock import days_between
+
+    start = from_iso(memory.last_reinforced_at)
+    elapsed = max(0.0, days_between(start, services.clock.now()))
+    span = max(60, int(elapsed + 30))
+    points = [services.memory.retention_of(memory, start + timedelta(days=span * i / (width - 1)))
               for i in range(width)]
-    return "".join(SPARK[min(len(SPARK) - 1, int(r * len(SPARK)))] for r in points)
+    chars = [SPARK[min(len(SPARK) - 1, int(r * len(SPARK)))] for r in points]
+    chars[min(width - 1, round(elapsed / span * (width - 1)))] = "◆"
+    return "".join(chars), span
 
 
 def _when(iso: str) -> str:
@@ -96,11 +105,14 @@ def show(ctx: typer.Context, memory_id: IdArg, now: NowOpt = None,
     if report["never_fades"]:
         typer.echo("              never fades (pinned or a profile fact)")
     else:
-        typer.echo(f"Curve 60 days {curve(services, memory)}   "
-                   f"(τ {report['tau_days']:g} d, θ {report['threshold']:g})")
+        line, span = curve(services, memory)
+        typer.echo(f"Curve         {line}   (last reinforced → +{span} d, ◆ now; "
+                   f"τ {report['tau_days']:g} d, θ {report['threshold']:g})")
         if report["below_threshold"]:
             typer.echo("              below θ: the decay job will archive it"
-                       if memory.state == "active" else "              below θ")
+                       if memory.state == "active" else
+                       f"              below θ and archived: `secondme memory restore {memory.id}` "
+                       "brings it back")
         else:
             typer.echo(f"              reaches θ in {report['days_until_archive']:.1f} days "
                        "unless it is used again")
