@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from secondme.embedding_service import embed_pending
 from secondme.evaluation.formats import (
     Conversation,
     Dataset,
@@ -15,7 +16,7 @@ from secondme.evaluation.formats import (
     load_dataset,
     load_generic,
 )
-from secondme.evaluation.harness import DenseIndex, embed_pending, evaluate, ingest, work_units
+from secondme.evaluation.harness import DenseIndex, evaluate, ingest, work_units
 from storage import audit
 from storage import memories as rows
 
@@ -61,14 +62,14 @@ def test_ingest_takes_the_chat_path(services):
 def test_embed_pending_embeds_everything_once(services, embedder):
     services.memory.embed_hook = None       # as if the embedder was not loaded while chatting
     ingest(services, _conversation())
-    assert embed_pending(services, embedder, batch=3) == 4
-    assert embed_pending(services, embedder) == 0
+    assert embed_pending(services, batch_size=3) == 4
+    assert embed_pending(services) == 0
     assert rows.missing_embeddings(services.bank.db(), embedder.name, 10) == []
 
 
 def test_dense_index_ranks_by_cosine(services, embedder):
     turn_of = ingest(services, _conversation())
-    embed_pending(services, embedder)
+    embed_pending(services)
     index = DenseIndex.load(services, embedder)
     top = index.top(embedder.encode(["grey kitten called Pixel"])[0], 2)
     assert turn_of[top[0]] == "t4" and len(top) == 2

@@ -25,7 +25,8 @@ from storage import memories as rows
 
 from ..clock import Clock
 from ..config import load_settings
-from ..embeddings import Embedder, from_blob, to_blob
+from ..embedding_service import embed_pending
+from ..embeddings import Embedder, from_blob
 from ..services import Services, build_services
 from . import metrics
 from .formats import Conversation, Dataset, Question
@@ -180,7 +181,7 @@ def _run(conversation: Conversation, services: Services, embedder: Embedder,
     label = f"{conversation.id}"
     clock = time.perf_counter()
     # Thousands of turns at once are an import, not a chat: vectors are computed in batches
-    # by the product's embed job below instead of one encode per remember() (same vectors,
+    # by the product's embed job below instead of one encode per remember() (same model,
     # several times faster). Everything else about the write is the chat path.
     hook = getattr(services.memory, "embed_hook", None)
     if hook is not None:
@@ -199,7 +200,7 @@ def _run(conversation: Conversation, services: Services, embedder: Embedder,
         reported[0] += count
         progress(f"{label}: embedding", count)
 
-    embed_all(services, embedder, on_batch=embedded)
+    embed_pending(services, on_batch=embedded)   # the scheduler's `embed` job, audited
     progress(f"{label}: embedding", max(0, len(turn_of) - reported[0]))
     clock = _tick(result, "embed", clock)
 
@@ -257,34 +258,6 @@ def ingest(services: Services, conversation: Conversation,
     return turn_of
 
 
-def embed_all(services: Services, embedder: Embedder,
-              on_batch: Callable[[int], None] | None = None) -> int:
-    """The product's batch embedder when present (the scheduler's `embed` job), else ours."""
-    try:
-        from ..embedding_service import embed_pending as product_embed_pending
-    except ImportError:
-        return embed_pending(services, embedder, on_batch=on_batch)
-    return product_embed_pending(services, on_batch=on_batch)
-
-
-def embed_pending(services: Services, embedder: Embedder, *, batch: int = 256,
-                  on_batch: Callable[[int], None] | None = None) -> int:
-    """Embeds every memory that lacks a vector from this embedder; returns how many."""
-    done = 0
-    while True:
-        pending = rows.missing_embeddings(services.bank.db(), embedder.name, batch)
-        if not pending:
-            return done
-        vectors = embedder.encode([text for _, text in pending])
-        with services.bank.write() as db:
-            for (memory_id, _), vector in zip(pending, vectors, strict=True):
-                rows.update(db, memory_id, embedding=to_blob(vector),
-                            embedding_model=embedder.name)
-        done += len(pending)
-        if on_batch is not None:
-            on_batch(len(pending))
-
-
 class DenseIndex:
     """Embeddings alone: exact cosine over every stored vector (they are unit-normalised)."""
 
@@ -314,5 +287,5 @@ class DenseIndex:
         return [int(i) for i in self.ids[best]]
 
 
-__all__ = ["DEFAULT_KS", "RETRIEVERS", "DenseIndex", "EvalResult", "embed_pending", "evaluate",
-           "ingest", "work_units"]
+__all__ = ["DEFAULT_KS", "RETRIEVERS", "DenseIndex", "EvalResult", "evaluate", "ingest",
+           "work_units"]
