@@ -349,3 +349,21 @@ async def test_keyring_checkbox_when_offered_stores_the_key(services):
         await settle(app, pilot)
         assert isinstance(app.screen, ChatScreen)
     assert stored == [services]
+
+
+async def test_new_conversation_while_replying_stops_and_clears(services):
+    services._model = FakeModel(script=[[f"w{i} " for i in range(300)]], delay=0.02)
+    app = chat_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await send(pilot, "talk")
+        for _ in range(200):
+            await asyncio.sleep(0.02)
+            if "w2" in app.screen.query(MessageView).last().markdown.source:
+                break
+        await pilot.press("ctrl+n")
+        await settle(app, pilot)
+        assert not app.screen.query(MessageView) and not app.screen.generating
+        stored = msgs.recent_messages(services.bank.db(), app.screen.session.session_id or "")
+        assert stored == []                                     # a fresh session
+        assert services.memory.count() == 1                     # the stopped exchange is kept

@@ -221,6 +221,10 @@ class ChatScreen(Screen[None]):
         await self._drain()
         await self._stop_stream()
         result, reply = event.result, self._reply
+        if reply is None:        # the conversation was cleared while this reply stopped
+            self._set_generating(False)
+            self.refresh_status()
+            return
         if reply is not None:
             if reply.markdown.source.strip() != result.text:
                 await reply.markdown.update(result.text)
@@ -272,6 +276,9 @@ class ChatScreen(Screen[None]):
         if self.generating:
             self.session.cancel()
             await self.workers.wait_for_complete()
+            await self._drain()
+            await self._stop_stream()
+            self._reply = None   # its ReplyFinished may still be queued: nothing to update
         self.session.new_conversation()
         transcript = self.query_one("#transcript", VerticalScroll)
         await transcript.query(MessageView).remove()
