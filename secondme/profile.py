@@ -282,6 +282,8 @@ class ProfileBuilder:
                 if sentences >= self.batch_sentences:
                     break
             candidates = self.propose(batch)
+            if self.cancel and self.cancel.is_set():
+                break  # the model was stopped mid-batch: leave the batch for the next run
             self._commit(batch, candidates)
             done += len(batch)
             self.counts.memories += len(batch)

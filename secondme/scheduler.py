@@ -40,6 +40,7 @@ class SchedulerHandle:
     _scheduler: Any = None
     _lock: contextlib.ExitStack | None = None
     _cancel: threading.Event = field(default_factory=threading.Event)
+    _running: threading.Event | None = None      # the cancel event of the job running now
     _last: RunResult | None = None
     _mutex: threading.Lock = field(default_factory=threading.Lock)
 
@@ -76,9 +77,21 @@ class SchedulerHandle:
                 "next_run": next_run, "next_job": next_job,
                 "last_counts": last.counts if last is not None else None}
 
+    def preempt(self) -> bool:
+        """Stops the running job at once (an LLM generation included) so the chat gets the
+        model; the job ends `interrupted`, keeps what it committed and resumes next time.
+        Returns whether a job was running."""
+        with self._mutex:
+            running = self._running
+        if running is None:
+            return False
+        running.set()
+        return True
+
     def shutdown(self, wait: bool = True) -> None:
         """Stops new runs, asks a running job to stop at its next unit, releases the lock."""
         self._cancel.set()
+        self.preempt()
         if self._scheduler is not None:
             with contextlib.suppress(Exception):
                 self._scheduler.shutdown(wait=wait)
@@ -135,12 +148,18 @@ def _runner(handle: SchedulerHandle, name: str, options: JobOptions | None):
     def run() -> None:
         if handle._cancel.is_set():
             return
+        cancel = threading.Event()
+        with handle._mutex:
+            handle._running = cancel
         try:
             jobs.run_job(handle.services, name, jobs.JOBS[name].fn, options=options,
-                         cancel=handle._cancel, listener=handle._record)
+                         cancel=cancel, listener=handle._record)
         except Exception:  # the bank was closed under us at exit; nothing to record
             if not handle._cancel.is_set():
                 raise
+        finally:
+            with handle._mutex:
+                handle._running = None
     run.__name__ = f"secondme_{name}"
     return run
 

@@ -211,6 +211,8 @@ class Summarizer:
             return None
         self._load_texts(sources)
         text, method, model_name = self.compose(period, sources)
+        if self.cancelled:
+            return None  # a generation cut short is not a summary; the next run redoes it
         now = self.services.clock.now_iso()
         with bank.write() as db:
             current = store.current(db, period.level, period.key)

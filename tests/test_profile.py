@@ -296,3 +296,23 @@ def test_forgetting_the_only_source_redacts_the_fact(ana):
     assert gone["status"] == "closed"
     with pytest.raises(MemoryNotFound):
         svc.memory.get(fact["memory_id"])
+
+
+def test_a_cancelled_batch_is_left_for_the_next_run(ana):
+    import threading
+
+    cancel = threading.Event()
+
+    class Interrupting(FakeModel):
+        def stream(self, prompt, **kwargs):
+            cancel.set()
+            yield from super().stream(prompt, **kwargs)
+
+    svc, _ = ana()
+    said(svc, "I live in Lyon. My work keeps me busy with the hospital rota.",
+         datetime(2024, 3, 1, 10))
+    ProfileBuilder(svc, model=Interrupting(), cancel=cancel).run()
+    assert profile_view(svc, history=True) == []
+    assert job_rows.get_watermark(svc.bank.db(), "profile") == {}
+    build(svc)
+    assert [f["value"] for f in profile_view(svc)] == ["Lyon"]

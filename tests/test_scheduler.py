@@ -22,6 +22,7 @@ def test_one_scheduler_per_bank(services):
     first = start_background(services)
     try:
         assert first.status()["state"] == "running"
+        assert first.preempt() is False                      # nothing running yet
         second = start_background(services)
         assert second.status() == {"state": "locked", "last_job": None, "last_status": None,
                                    "next_run": None, "next_job": None, "last_counts": None}
@@ -79,3 +80,26 @@ def test_status_falls_back_to_the_last_recorded_run(services):
         assert (status["last_job"], status["last_status"]) == ("decay", "ok")
     finally:
         handle.shutdown()
+
+
+def test_preempt_stops_a_running_job_which_resumes_later(bank, clock, home):
+    from secondme.config import load_settings
+    from secondme.services import build_services
+
+    from .fakes import FakeModel, HashingEmbedder
+
+    slow = FakeModel([["x"] * 2000] * 50, delay=0.01)        # a long generation
+    services = build_services(load_settings(home), bank, clock, embedder=HashingEmbedder(),
+                              model=slow)
+    services.memory.remember("User: I went hiking in the hills with Lea.\nSecond Me: Nice!",
+                             kind="turn", at=datetime(2024, 4, 20, 10))
+    handle = start_background(services, first_run_delay=0, stagger=0.2)
+    try:
+        assert _wait(lambda: slow.prompts and handle._running is not None)
+        assert handle.preempt() is True
+        assert _wait(lambda: handle.status()["last_status"] == "interrupted")
+    finally:
+        handle.shutdown()
+    db = services.bank.db()
+    assert job_rows.recent_runs(db, "summarize")[0]["status"] == "interrupted"
+    assert db.execute("SELECT count(*) FROM summaries").fetchone()[0] == 0

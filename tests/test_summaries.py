@@ -233,3 +233,19 @@ def test_life_uses_months_then_later_weeks_and_days_plus_facts(ana):
             kinds["fact"] = kinds.get("fact", 0) + 1
     # April's month, week 23 (3–9 June), then the days after it: 11 June
     assert kinds == {"month": 1, "week": 1, "day": 1, "fact": 1}
+
+
+def test_a_generation_cut_short_writes_nothing(ana):
+    import threading
+
+    cancel = threading.Event()
+
+    class Interrupting(FakeModel):
+        def stream(self, prompt, **kwargs):
+            cancel.set()                      # e.g. the chat preempted the job
+            yield from super().stream(prompt, **kwargs)
+
+    svc, _ = ana()
+    seed(svc)
+    Summarizer(svc, model=Interrupting(), embedder=svc.embedder, cancel=cancel).run()
+    assert summaries_view(svc, history=True) == []
