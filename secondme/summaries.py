@@ -43,6 +43,7 @@ JOB = "summarize"
 SENTENCES = {"session": 2, "day": 3, "week": 3, "month": 4, "life": 5}
 MAX_TOKENS = {"session": 60, "day": 70, "week": 80, "month": 90, "life": 100}
 MAX_LINES = 24
+WITHDRAWN = "[withdrawn: made from a memory that was forgotten]"
 LINE_CHARS = 220
 
 _EXAMPLE = (
@@ -75,6 +76,7 @@ class SummarizeCounts:
     llm: int = 0
     extractive: int = 0
     llm_rejected: int = 0
+    withdrawn: int = 0
     by_level: dict[str, int] = field(default_factory=dict)
     reasons: dict[str, int] = field(default_factory=dict)
 
@@ -249,14 +251,36 @@ class Summarizer:
 
     def _retire(self, db, current: dict[str, Any], now: str, successor: int | None = None) -> None:
         store.supersede(db, current["id"], now)
-        if current["memory_id"]:
-            memory = memory_rows.get(db, current["memory_id"])
-            if memory is not None and memory.state == "active":
-                self.services.memory.archive(current["memory_id"], actor=self.actor)
+        memory = memory_rows.get(db, current["memory_id"]) if current["memory_id"] else None
+        if self._lost_a_source(db, current, memory):
+            # The old text may repeat what the person asked to forget: withdraw it, and
+            # delete its memory, instead of keeping it as history.
+            store.withdraw(db, current["id"], WITHDRAWN)
+            if memory is not None:
+                self.services.memory.forget(memory.id, actor=self.actor)
+            audit_log.record(db, at=now, actor=self.actor, action="withdraw", entity="summary",
+                             entity_id=current["id"], note="a source memory was forgotten")
+            self.counts.withdrawn += 1
+        elif memory is not None and memory.state == "active":
+            self.services.memory.archive(memory.id, actor=self.actor)
         audit_log.record(db, at=now, actor=self.actor, action="supersede", entity="summary",
                          entity_id=current["id"], before={"is_current": 1},
                          after={"is_current": 0, "superseded_by": successor})
         self.counts.superseded += 1
+
+    @staticmethod
+    def _lost_a_source(db, summary: dict[str, Any], memory) -> bool:
+        """A source was hard-deleted (`forget`), directly or through a withdrawn summary."""
+        linked = store.sources(db, summary["id"])
+        expected = memory.meta.get("sources") if memory is not None else None
+        if isinstance(expected, int) and len(linked) < expected:
+            return True
+        for source in linked:
+            if source["source_type"] == "summary":
+                row = store.get(db, source["source_id"])
+                if row is None or row["text"] == WITHDRAWN:
+                    return True
+        return False
 
     def _load_texts(self, sources: list[Source]) -> None:
         db = self.services.bank.db()

@@ -80,6 +80,10 @@ def supersede(db: sqlite_utils.Database, summary_id: int, at: str) -> None:
                [at, summary_id])
 
 
+def withdraw(db: sqlite_utils.Database, summary_id: int, text: str) -> None:
+    db.execute("UPDATE summaries SET text = ? WHERE id = ?", [text, summary_id])
+
+
 def set_memory(db: sqlite_utils.Database, summary_id: int, memory_id: int) -> None:
     db.execute("UPDATE summaries SET memory_id = ? WHERE id = ?", [memory_id, summary_id])
 

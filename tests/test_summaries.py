@@ -249,3 +249,23 @@ def test_a_generation_cut_short_writes_nothing(ana):
     seed(svc)
     Summarizer(svc, model=Interrupting(), embedder=svc.embedder, cancel=cancel).run()
     assert summaries_view(svc, history=True) == []
+
+
+def test_forgetting_a_source_withdraws_the_old_versions_up_the_chain(ana):
+    svc, model = ana()
+    seed(svc)
+    summarize(svc, model)
+    old_day = store.current(svc.bank.db(), "day", "2024-04-29")
+    old_week = store.current(svc.bank.db(), "week", "2024-W18")
+    (secret, _), _ = store.memories_between(svc.bank.db(), "2024-04-29T00:00:00",
+                                            "2024-04-30T00:00:00")
+    svc.memory.forget(secret)
+    counts = summarize(svc, model)
+    assert counts.withdrawn >= 3                  # the day, its week and month, the life
+    for old in (old_day, old_week):
+        row = store.get(svc.bank.db(), old["id"])
+        assert row["is_current"] == 0 and row["text"].startswith("[withdrawn")
+        assert row["memory_id"] is None           # its memory was deleted, not archived
+    new_day = store.current(svc.bank.db(), "day", "2024-04-29")
+    assert "Mount Rigi" not in new_day["text"] and "risotto" in new_day["text"]
+    assert len(store.sources(svc.bank.db(), new_day["id"])) == 1
