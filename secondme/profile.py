@@ -296,8 +296,7 @@ class ProfileBuilder:
     def _pending_total(self) -> int:
         db = self.services.bank.db()
         watermark = int(job_rows.get_watermark(db, JOB).get("last_id", 0))
-        return db.execute("SELECT count(*) FROM memories WHERE id > ? AND trust = 'user' "
-                          "AND kind IN ('turn', 'remember')", [watermark]).fetchone()[0]
+        return fact_rows.count_candidates(db, watermark)
 
     # -- proposing -------------------------------------------------------------------------
     def propose(self, batch: list[SourceMemory]) -> list[Candidate]:

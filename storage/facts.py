@@ -72,13 +72,19 @@ def active_fact_memories(db: sqlite_utils.Database) -> list[tuple[int, str]]:
         "ON m.id = f.memory_id WHERE f.status = 'active' ORDER BY f.id").fetchall()]
 
 
+_CANDIDATES = ("FROM memories WHERE id > ? AND trust = 'user' AND kind IN ('turn', 'remember') "
+               "AND json_extract(meta, '$.merged_into') IS NULL")
+
+
 def candidate_memories(db: sqlite_utils.Database, after_id: int,
                        limit: int) -> list[dict[str, Any]]:
     """User-authored memories (their own words) newer than the watermark, oldest first."""
-    return list(db.query(
-        "SELECT id, kind, text, event_at, source_ref, meta FROM memories "
-        "WHERE id > ? AND trust = 'user' AND kind IN ('turn', 'remember') "
-        "AND json_extract(meta, '$.merged_into') IS NULL ORDER BY id LIMIT ?", [after_id, limit]))
+    return list(db.query(f"SELECT id, kind, text, event_at, source_ref, meta {_CANDIDATES} "
+                         "ORDER BY id LIMIT ?", [after_id, limit]))
+
+
+def count_candidates(db: sqlite_utils.Database, after_id: int) -> int:
+    return db.execute(f"SELECT count(*) {_CANDIDATES}", [after_id]).fetchone()[0]
 
 
 def user_messages(db: sqlite_utils.Database, message_ids: list[int]) -> list[str]:
