@@ -10,7 +10,9 @@ its provenance so the UI can show why it was recalled.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -110,15 +112,18 @@ class HybridRetriever:
         self._embedder_source = embedder
         self._embedder: Embedder | None = None
         self._index = index
+        self._lock = threading.Lock()  # chat workers and the UI may search at once
+        self._executor: ThreadPoolExecutor | None = None
         if index is not None:
             index.attach(memory)
 
     # -- lazy parts ----------------------------------------------------------
     def embedder(self) -> Embedder | None:
-        if self._embedder is None and self._embedder_source is not None:
-            source = self._embedder_source
-            self._embedder = source if hasattr(source, "encode") else source()  # type: ignore[operator]
-        return self._embedder
+        with self._lock:
+            if self._embedder is None and self._embedder_source is not None:
+                source = self._embedder_source
+                self._embedder = source if hasattr(source, "encode") else source()  # type: ignore[operator]
+            return self._embedder
 
     @property
     def index(self) -> VectorIndex | None:
@@ -127,7 +132,10 @@ class HybridRetriever:
             embedder = self.embedder()
             if embedder is None:
                 return None
-            self._index = VectorIndex(self.memory.bank, embedder.name).attach(self.memory)
+            with self._lock:
+                if self._index is None:
+                    self._index = VectorIndex(self.memory.bank, embedder.name).attach(
+                        self.memory)
         return self._index
 
     def encode_query(self, query: str) -> np.ndarray:
@@ -135,6 +143,18 @@ class HybridRetriever:
         if embedder is None:
             raise RuntimeError("no embedder configured")
         return embedder.encode([query])[0]
+
+    def _pool(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(max_workers=1,
+                                                    thread_name_prefix="secondme-bm25")
+            return self._executor
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False)
+            self._executor = None
 
     # -- search --------------------------------------------------------------
     def search(self, query: str, *, k: int = 8, include_archived: bool = False,
@@ -168,16 +188,25 @@ class HybridRetriever:
             return self._by_time(window, now, k=k, include_archived=include_archived,
                                  kinds=kinds)
 
-        bm25: list[tuple[int, float]] = []
-        if mode in ("hybrid", "bm25"):
-            # "yesterday" is about event time, not a word to find; "April" may be in the text.
-            words = strip_window(query, window) if window and window.relative else query
-            bm25 = rows.bm25_search(db, words, limit=depth, include_archived=include_archived,
-                                    kinds=kinds)
+        # "yesterday" is about event time, not a word to find; "April" may be in the text.
+        words = strip_window(query, window) if window and window.relative else query
+
+        def keyword_search() -> list[tuple[int, float]]:
+            return rows.bm25_search(self.memory.bank.db(), words, limit=depth,
+                                    include_archived=include_archived, kinds=kinds)
 
         index = self.index if mode in ("hybrid", "dense") else None
+        use_dense = index is not None and index.has_vectors()
+        pending: Future | None = None
+        bm25: list[tuple[int, float]] = []
+        if mode in ("hybrid", "bm25"):
+            if use_dense:
+                # FTS5 and the matrix product both release the GIL: run them side by side.
+                pending = self._pool().submit(keyword_search)
+            else:
+                bm25 = keyword_search()
         dense: list[tuple[int, float]] = []
-        if index is not None and index.has_vectors():
+        if use_dense:
             if vector is None:
                 vector = self.encode_query(query)
             dense = [(i, c) for i, c in index.search(vector, depth,
@@ -185,6 +214,8 @@ class HybridRetriever:
                                                     kinds=kinds) if c >= p.min_cosine]
         else:
             vector = None
+        if pending is not None:
+            bm25 = pending.result()
 
         candidates = list(dict.fromkeys([i for i, _ in bm25] + [i for i, _ in dense]))
         if window is not None and vector is not None:
