@@ -365,3 +365,20 @@ def test_fusion_beats_each_signal_on_real_annotated_chats(tmp_path):
             services.close()
     assert bm25_missed >= 1 and dense_missed >= 1, (found, bm25_missed, dense_missed)
     assert found["hybrid"] >= max(found["bm25"], found["dense"]), found
+
+
+def test_near_stopwords_are_pruned_in_large_banks(services, monkeypatch):
+    from storage import memories as rows
+
+    services.memory.embed_hook = None
+    for i in range(30):
+        services.memory.remember(f"really a common day number {i}")
+    rare = services.memory.remember("really rare zephyr sighting")
+    db = services.bank.db()
+    monkeypatch.setattr(rows, "PRUNE_FROM_MEMORIES", 10)
+    assert rows._prune_common_terms(db, rows.fts_query("really zephyr")) == '"zephyr"'
+    assert rows._prune_common_terms(db, rows.fts_query("really common")) in ('"really"',
+                                                                            '"common"')
+    assert rows.bm25_search(db, "really zephyr", limit=5)[0][0] == rare
+    monkeypatch.setattr(rows, "PRUNE_FROM_MEMORIES", 10_000)
+    assert rows._prune_common_terms(db, rows.fts_query("really zephyr")) == '"really" OR "zephyr"'
