@@ -83,9 +83,11 @@ def test_remember_with_bad_date_is_a_clear_error(env):
     assert proc.returncode != 0 and "ISO" in proc.stderr
 
 
-@pytest.mark.parametrize("query", ['"unbalanced', "NEAR(a b", "*", "-", "🙂", "a AND OR", "'"])
-def test_hostile_queries_are_safe(env, query):
+def test_hostile_queries_are_safe(env):
+    """Through the real command line (each search loads the embedder, so a few only;
+    test_hostile_content.py fuzzes many more queries in-process)."""
     run(["init"], env)
     run(["remember", "plain memory"], env)
-    proc = run(["search", query, "--json"], env)
-    assert "hits" in json.loads(proc.stdout)
+    for query in ['"unbalanced NEAR(a b * - 🙂', "a AND OR '"]:
+        proc = run(["search", query, "--json"], env)
+        assert "hits" in json.loads(proc.stdout)
