@@ -97,6 +97,7 @@ def run_bank(history, *, use_llm: bool, model, embedder, rerun: bool) -> dict:
         settings = load_settings(home, user_name="User")
         services = build_services(settings, bank, Clock(NOW), embedder=embedder, model=model)
         try:
+            services.memory.embed_hook = None     # vectors are the embed job's work here
             stored = seed(services, history)
             first = consolidate(services, use_llm)
             result = {"memories": stored, "first": first}

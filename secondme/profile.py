@@ -338,13 +338,12 @@ class ProfileBuilder:
         sentences = list(owner)[:MAX_SENTENCES]
         if not sentences:
             return []
-        if self.llm_budget_seconds is not None and \
-                self.counts.llm_seconds >= self.llm_budget_seconds:
-            self.counts.llm_skipped += 1
-            return []
         grammar = fact_grammar(len(sentences))
         prompt = fact_prompt(sentences)
         for attempt in range(2):
+            if self._budget_spent():
+                self.counts.llm_skipped += 1
+                return []
             try:
                 self.counts.llm_calls += 1
                 output = self._generate(prompt, grammar, temperature=0.0 if attempt == 0 else 0.4)
@@ -372,6 +371,10 @@ class ProfileBuilder:
                 return accepted
             # Everything proposed was wrong: one more try, then the rules stand alone.
         return []
+
+    def _budget_spent(self) -> bool:
+        return self.llm_budget_seconds is not None and \
+            self.counts.llm_seconds >= self.llm_budget_seconds
 
     def _generate(self, prompt: str, grammar: str, temperature: float) -> str:
         assert self.model is not None
