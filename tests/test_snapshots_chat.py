@@ -14,6 +14,7 @@ import pytest
 from textual.widgets import Input
 
 from secondme.chat import ReplyResult
+from secondme.retrieval import Hit, Scores
 from tui.app import SecondMeApp
 from tui.screens.chat import ChatScreen
 
@@ -48,13 +49,29 @@ def chat_app(services) -> SecondMeApp:
     return SecondMeApp(services=services, start_scheduler=False)
 
 
+class FixedRetriever:
+    """Recall with fixed scores: the snapshots are about layout, not about ranking."""
+
+    def __init__(self, services, scored: list[tuple[int, Scores]]) -> None:
+        self.services, self.scored = services, scored
+
+    def search(self, query, *, k=8, **_):
+        memories = self.services.memory.get_many([i for i, _ in self.scored])
+        return [Hit(memories[i], scores, rank=n, reasons=["keywords", "meaning"])
+                for n, (i, scores) in enumerate(self.scored[:k], 1)]
+
+
 def plant(services) -> None:
     from datetime import datetime
 
-    services.memory.remember("My sister Ana moved to Porto last spring.", source="cli",
-                             at=datetime(2024, 4, 12, 18, 30))
-    services.memory.remember("Ana's new flat in Porto has a view of the river.", source="cli",
-                             at=datetime(2024, 4, 20, 9, 0))
+    first = services.memory.remember("My sister Ana moved to Porto last spring.", source="cli",
+                                     at=datetime(2024, 4, 12, 18, 30))
+    second = services.memory.remember("Ana's new flat in Porto has a view of the river.",
+                                      source="cli", at=datetime(2024, 4, 20, 9, 0))
+    services._retriever = FixedRetriever(services, [
+        (first, Scores(bm25=3.21, cosine=0.71, fused=0.9, retention=0.84, final=0.76)),
+        (second, Scores(bm25=None, cosine=0.44, fused=0.5, retention=0.9, final=0.45)),
+    ])
 
 
 class TestChat:

@@ -84,8 +84,7 @@ class SecondMeApp(App[None]):
         if not self.start_scheduler or self.scheduler is not None:
             return
         try:
-            from secondme import scheduler as sched
-
+            sched = importlib.import_module("secondme.scheduler")
             self.scheduler = sched.start_background(self.services)
         except (ImportError, AttributeError):
             self.scheduler = None
