@@ -359,10 +359,9 @@ def run_quality(args, log) -> dict:
 
     base = RetrievalParams()
     grid = {"rrf k=60": replace(base, fusion="rrf", rrf_k=60),
-            "rrf k=20": replace(base, fusion="rrf", rrf_k=20),
             "minmax": replace(base, fusion="minmax"),
             "relative": replace(base, fusion="relative")}
-    floors = [0.0, 0.3, 0.5, 0.7, 0.85, 1.0]
+    floors = [0.0, 0.3, 0.5, 0.7, 0.8, 0.9, 1.0]
     rows_out = []
     for name, params in grid.items():
         for floor in floors:

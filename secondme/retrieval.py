@@ -85,7 +85,7 @@ class RetrievalParams:
     rrf_k: int = 60
     bm25_weight: float = 1.0
     dense_weight: float = 1.0
-    retention_floor: float = 0.3   # final = fused · (floor + (1 − floor)·R') · (1 + w·time)
+    retention_floor: float = 0.7   # final = fused · (floor + (1 − floor)·R') · (1 + w·time)
     time_weight: float = 1.0
     min_cosine: float = 0.15       # below this a vector match is noise, not a dense signal
 
