@@ -244,8 +244,11 @@ def latency(size: int, embedder, workdir: Path, query_texts: list[str], query_ve
 
 
 def run_latency(args, log) -> dict:
+    import os
+
     from secondme.embeddings import SentenceTransformerEmbedder
 
+    load_start = os.getloadavg()[0]
     rng = random.Random(args.seed)
     words = vocabulary()
     embedder = SentenceTransformerEmbedder()
@@ -277,6 +280,7 @@ def run_latency(args, log) -> dict:
         "query_embedding": ms_stats(single_encode), "throughput": tp, "sizes": results,
         "goals": {"p95_ms_at_100k_excluding_query_embedding": GOAL_P95_MS,
                   "insert_vs_raw_encode": GOAL_INSERT_RATIO},
+        "load_average": {"start": round(load_start, 2), "end": round(os.getloadavg()[0], 2)},
     }
 
 
@@ -296,7 +300,12 @@ def machine() -> dict:
 
 
 def latency_table(report: dict) -> str:
-    lines = ["| memories | index build | hybrid p50 / p95 (no query emb.) | hybrid p50 / p95 "
+    m, load = report["machine"], report.get("load_average", {})
+    lines = [f"Measured {report['date'][:16].replace('T', ' ')} on {m['cpu']}, {m['cores']} cores, "
+             f"Python {m['python']}, numpy {m['numpy']}"
+             + (f"; load average {load['start']} at start, {load['end']} at end"
+                if load else "") + ". Top-k 8, 50 candidates per signal, 200 queries.", "",
+             "| memories | index build | hybrid p50 / p95 (no query emb.) | hybrid p50 / p95 "
              "(with query emb.) | BM25 only p50 / p95 | vector index p50 / p95 | numpy brute "
              "force p50 / p95 |", "|---|---|---|---|---|---|---|"]
     for r in report["sizes"]:
@@ -312,7 +321,7 @@ def latency_table(report: dict) -> str:
               f"| raw `encode()` ({tp['texts']} synthetic texts, batch) | {tp['raw_encode_per_s']} |",
               f"| insert: `embed_pending` (encode + store in the encrypted bank) | "
               f"{tp['insert_per_s']} ({tp['insert_vs_raw']:.2f}× raw) |",
-              f"| `remember` one at a time with embed-on-write | "
+              f"| `remember` + embed-on-write, one at a time (64 of the same texts) | "
               f"{tp['remember_embed_on_write_per_s']} |",
               "", f"Query embedding alone: p50 {q['p50_ms']:.1f} ms, p95 {q['p95_ms']:.1f} ms. "
               f"Stored vectors: {report['stored_vectors']}."]
