@@ -219,6 +219,11 @@ async def test_scheduler_state_shows_in_the_status_bar(services, monkeypatch):
 
     class Handle:
         stopped = False
+        preempted = 0
+
+        def preempt(self):
+            Handle.preempted += 1
+            return False
 
         def status(self):
             return {"state": "running", "last_job": "decay", "last_status": "ok"}
@@ -233,6 +238,9 @@ async def test_scheduler_state_shows_in_the_status_bar(services, monkeypatch):
     async with app.run_test(size=(120, 24)) as pilot:
         await settle(app, pilot)
         assert "scheduler: running, last decay ok" in str(app.screen.query_one(StatusBar).render())
+        await send(pilot, "hello")
+        await settle(app, pilot)
+        assert Handle.preempted == 1            # a job using the model yields to the chat
     assert Handle.stopped
 
 

@@ -8,6 +8,7 @@ fast model never waits for the screen and the screen never floods.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 
@@ -166,6 +167,7 @@ class ChatScreen(Screen[None]):
         with self._pending_lock:
             self._pending.clear()
         self._set_generating(True)
+        self._preempt_jobs()
         self.generate(text)
 
     @work(thread=True, exclusive=True, group="reply", exit_on_error=False)
@@ -196,6 +198,13 @@ class ChatScreen(Screen[None]):
         result = session.finish(prepared, "".join(pieces), first_token_at=first_at,
                                 last_token_at=last_at, error=error)
         self.post_message(ReplyFinished(result))
+
+    def _preempt_jobs(self) -> None:
+        """A background job holding the model yields to the person (it resumes later)."""
+        preempt = getattr(self.scheduler, "preempt", None)
+        if preempt is not None:
+            with contextlib.suppress(Exception):
+                preempt()
 
     async def _drain(self) -> None:
         with self._pending_lock:
