@@ -150,7 +150,8 @@ def _conversation(raw: dict[str, Any], index: int, fallback: datetime,
         if not isinstance(message, dict):
             continue
         author = message.get("author")
-        role = _ROLES.get(author.get("role")) if isinstance(author, dict) else None
+        raw_role = author.get("role") if isinstance(author, dict) else None
+        role = _ROLES.get(raw_role) if isinstance(raw_role, str) else None
         if role is None:
             continue  # tool output and unknown roles are not part of the conversation
         metadata = message.get("metadata")
