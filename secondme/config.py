@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+
+import tomllib
 
 CONFIG_NAME = "config.toml"
 

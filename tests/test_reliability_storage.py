@@ -78,11 +78,11 @@ def test_flipped_bit_is_detected_and_reported(home):
     page = 3
     data[page * 4096 - 4096 + 200] ^= 0x01
     db_path.write_bytes(bytes(data))
-    with pytest.raises((DatabaseDamaged, DatabaseError)) as info:
-        with unlock_bank(home, PASSPHRASE) as b:
-            report = b.integrity()
-            assert not report["ok"]
-            raise DatabaseDamaged(str(report["cipher_integrity_check"]))
+    with pytest.raises((DatabaseDamaged, DatabaseError)) as info, \
+            unlock_bank(home, PASSPHRASE) as b:
+        report = b.integrity()
+        assert not report["ok"]
+        raise DatabaseDamaged(str(report["cipher_integrity_check"]))
     assert "3" in str(info.value) or "malformed" in str(info.value)
 
 
