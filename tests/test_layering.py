@@ -19,6 +19,14 @@ def _loaded_after(code: str) -> set[str]:
     return set(json.loads(out.strip().splitlines()[-1]))
 
 
+def _absolute_imports(node: ast.AST) -> list[str]:
+    if isinstance(node, ast.Import):
+        return [a.name for a in node.names]
+    if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+        return [node.module]
+    return []
+
+
 def test_storage_and_cli_load_no_ui_or_native_model():
     loaded = _loaded_after("import storage, secondme.cli")
     bad = {m for m in loaded if m == "tui" or m.startswith(("tui.", "textual", "llama_cpp"))}
@@ -27,27 +35,15 @@ def test_storage_and_cli_load_no_ui_or_native_model():
 
 def test_storage_never_imports_secondme_or_tui():
     for path in (ROOT / "storage").rglob("*.py"):
-        tree = ast.parse(path.read_text())
-        for node in ast.walk(tree):
-            names = []
-            if isinstance(node, ast.Import):
-                names = [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names = [node.module]
-            for name in names:
+        for node in ast.walk(ast.parse(path.read_text())):
+            for name in _absolute_imports(node):
                 assert not name.startswith(("secondme", "tui", "textual")), (path, name)
 
 
 def test_secondme_imports_tui_only_lazily_in_the_chat_command():
     for path in (ROOT / "secondme").rglob("*.py"):
-        tree = ast.parse(path.read_text())
-        for node in tree.body:  # module level only
-            names = []
-            if isinstance(node, ast.Import):
-                names = [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names = [node.module]
-            for name in names:
+        for node in ast.parse(path.read_text()).body:  # module level only
+            for name in _absolute_imports(node):
                 assert not name.startswith(("tui", "textual")), (path, name)
 
 
