@@ -21,24 +21,26 @@ from typing import Any
 
 from storage import messages as msgs
 from storage.memories import clean_text
-from storage.sqlcipher import DatabaseError
 
+from .chat_context import (
+    load_life_summary,
+    load_period_summaries,
+    load_profile_facts,
+    memory_item,
+    user_words,  # noqa: F401  (part of this module's API)
+)
 from .clock import from_iso
+from .embeddings import prefer_single_thread_torch  # noqa: F401  (callers import it from here)
 from .prompting import (
-    MAX_FACTS,
     BuiltPrompt,
-    MemoryItem,
-    PeriodSummary,
     Persona,
     PromptInputs,
     Turn,
     build_prompt,
-    source_label,
 )
 from .retrieval import Hit
 
 HISTORY_MESSAGES = 12        # recent messages offered to the packer (it may keep fewer)
-SUMMARIES_PER_PROMPT = 3
 
 
 @dataclass
@@ -116,101 +118,9 @@ _EMPTY_PROMPT = BuiltPrompt(text="", stop=[], style="none", tokens=0, budget=0, 
                             summaries=0)
 
 
-def prefer_single_thread_torch() -> None:
-    """One torch thread for query embeddings in interactive use.
-
-    Measured on the shared 2-core box: embedding a one-line query took 200–300 ms with
-    torch's default 2 threads (they thrash against llama.cpp and other processes) and
-    30–40 ms with 1. A query is too small to gain from intra-op parallelism. Only acts
-    when torch is already imported (importing it just for this would cost seconds).
-    """
-    import sys
-
-    torch = sys.modules.get("torch")
-    if torch is not None:
-        with contextlib.suppress(Exception):   # a speed preference, never fatal
-            torch.set_num_threads(1)
-
-
 class ChatBusy(RuntimeError):
     def __init__(self) -> None:
         super().__init__("a reply is still being generated; stop it first")
-
-
-# -- reading what other parts of the system derived (defensive: may be empty) ----------
-def load_profile_facts(db, user_name: str, limit: int = MAX_FACTS) -> list[str]:
-    try:
-        rows = db.execute(
-            "SELECT subject, attribute, value FROM profile_facts WHERE status = 'active' "
-            "AND valid_to IS NULL ORDER BY pinned DESC, confidence DESC, id LIMIT ?",
-            [limit]).fetchall()
-    except DatabaseError:
-        return []
-    out = []
-    for subject, attribute, value in rows:
-        who = user_name if str(subject).lower() in ("user", "me", "i", "self") else subject
-        out.append(f"{who} — {str(attribute).replace('_', ' ')}: {value}")
-    return out
-
-
-def load_life_summary(db) -> str | None:
-    try:
-        row = db.execute(
-            "SELECT text FROM summaries WHERE is_current = 1 AND level = 'life' "
-            "ORDER BY version DESC, id DESC LIMIT 1").fetchone()
-    except DatabaseError:
-        return None
-    return row[0] if row else None
-
-
-def load_period_summaries(db, hits: list[Hit], now_iso: str,
-                          limit: int = SUMMARIES_PER_PROMPT) -> list[PeriodSummary]:
-    """Summaries of the periods the recalled memories fall in, plus the latest week."""
-    hit_ids = {h.memory.id for h in hits}
-    found: dict[int, PeriodSummary] = {}
-
-    def add(rows, score: float) -> None:
-        for sid, level, start, end, text, memory_id in rows:
-            if memory_id in hit_ids:
-                continue   # already in the prompt as a memory
-            old = found.get(sid)
-            if old is None or old.score < score:
-                found[sid] = PeriodSummary(level, start, end, text, score)
-
-    try:
-        for hit in hits[:limit * 2]:
-            day = hit.memory.event_at
-            add(db.execute(
-                "SELECT id, level, period_start, period_end, text, memory_id FROM summaries "
-                "WHERE is_current = 1 AND level IN ('month', 'week', 'day') "
-                "AND period_start <= ? AND period_end >= ? ORDER BY period_start DESC LIMIT 3",
-                [day, day[:10]]).fetchall(), hit.scores.final)
-        add(db.execute(
-            "SELECT id, level, period_start, period_end, text, memory_id FROM summaries "
-            "WHERE is_current = 1 AND level = 'week' AND period_start <= ? "
-            "ORDER BY period_start DESC LIMIT 1", [now_iso]).fetchall(), 0.0)
-    except DatabaseError:
-        return []
-    return sorted(found.values(), key=lambda s: -s.score)[:limit]
-
-
-def user_words(turn_text: str, user_name: str, assistant_name: str) -> str:
-    """The user's side of a stored exchange.
-
-    The assistant's past replies are not evidence about the person's life (a small model
-    invents things), and feeding them back makes a wrong answer repeat itself.
-    """
-    head = turn_text.split(f"\n{assistant_name}: ", 1)[0]
-    prefix = f"{user_name}: "
-    return head[len(prefix):] if head.startswith(prefix) else turn_text
-
-
-def memory_item(hit: Hit, user_name: str = "User", assistant_name: str = "Second Me") -> MemoryItem:
-    m = hit.memory
-    text = user_words(m.text, user_name, assistant_name) if m.kind == "turn" else m.text
-    return MemoryItem(id=m.id, text=text, date=m.event_at,
-                      source=source_label(m.source, m.source_ref), score=hit.scores.final,
-                      kind=m.kind, trust=m.trust)
 
 
 class ChatSession:

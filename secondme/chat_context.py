@@ -1,0 +1,89 @@
+"""What the chat prompt reads from what other parts of Second Me derived.
+
+Profile facts and summaries come from background jobs that may not have run yet, so
+every reader is defensive: an empty or missing table simply contributes nothing.
+"""
+
+from __future__ import annotations
+
+from storage.sqlcipher import DatabaseError
+
+from .prompting import MAX_FACTS, MemoryItem, PeriodSummary, source_label
+from .retrieval import Hit
+
+SUMMARIES_PER_PROMPT = 3
+
+
+def load_profile_facts(db, user_name: str, limit: int = MAX_FACTS) -> list[str]:
+    try:
+        rows = db.execute(
+            "SELECT subject, attribute, value FROM profile_facts WHERE status = 'active' "
+            "AND valid_to IS NULL ORDER BY pinned DESC, confidence DESC, id LIMIT ?",
+            [limit]).fetchall()
+    except DatabaseError:
+        return []
+    out = []
+    for subject, attribute, value in rows:
+        who = user_name if str(subject).lower() in ("user", "me", "i", "self") else subject
+        out.append(f"{who} — {str(attribute).replace('_', ' ')}: {value}")
+    return out
+
+
+def load_life_summary(db) -> str | None:
+    try:
+        row = db.execute(
+            "SELECT text FROM summaries WHERE is_current = 1 AND level = 'life' "
+            "ORDER BY version DESC, id DESC LIMIT 1").fetchone()
+    except DatabaseError:
+        return None
+    return row[0] if row else None
+
+
+def load_period_summaries(db, hits: list[Hit], now_iso: str,
+                          limit: int = SUMMARIES_PER_PROMPT) -> list[PeriodSummary]:
+    """Summaries of the periods the recalled memories fall in, plus the latest week."""
+    hit_ids = {h.memory.id for h in hits}
+    found: dict[int, PeriodSummary] = {}
+
+    def add(rows, score: float) -> None:
+        for sid, level, start, end, text, memory_id in rows:
+            if memory_id in hit_ids:
+                continue   # already in the prompt as a memory
+            old = found.get(sid)
+            if old is None or old.score < score:
+                found[sid] = PeriodSummary(level, start, end, text, score)
+
+    try:
+        for hit in hits[:limit * 2]:
+            day = hit.memory.event_at
+            add(db.execute(
+                "SELECT id, level, period_start, period_end, text, memory_id FROM summaries "
+                "WHERE is_current = 1 AND level IN ('month', 'week', 'day') "
+                "AND period_start <= ? AND period_end >= ? ORDER BY period_start DESC LIMIT 3",
+                [day, day[:10]]).fetchall(), hit.scores.final)
+        add(db.execute(
+            "SELECT id, level, period_start, period_end, text, memory_id FROM summaries "
+            "WHERE is_current = 1 AND level = 'week' AND period_start <= ? "
+            "ORDER BY period_start DESC LIMIT 1", [now_iso]).fetchall(), 0.0)
+    except DatabaseError:
+        return []
+    return sorted(found.values(), key=lambda s: -s.score)[:limit]
+
+
+def user_words(turn_text: str, user_name: str, assistant_name: str) -> str:
+    """The user's side of a stored exchange.
+
+    The assistant's past replies are not evidence about the person's life (a small model
+    invents things), and feeding them back makes a wrong answer repeat itself.
+    """
+    head = turn_text.split(f"\n{assistant_name}: ", 1)[0]
+    prefix = f"{user_name}: "
+    return head[len(prefix):] if head.startswith(prefix) else turn_text
+
+
+def memory_item(hit: Hit, user_name: str = "User", assistant_name: str = "Second Me") -> MemoryItem:
+    m = hit.memory
+    text = user_words(m.text, user_name, assistant_name) if m.kind == "turn" else m.text
+    return MemoryItem(id=m.id, text=text, date=m.event_at,
+                      source=source_label(m.source, m.source_ref), score=hit.scores.final,
+                      kind=m.kind, trust=m.trust)
