@@ -17,19 +17,26 @@ the prompt plus the reply budget never exceeds `n_ctx`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from pathlib import PurePath
 from typing import Any
 
 from .llm.base import ModelInfo, TextModel
 from .llm.templates import GEMMA_TURNS_TEMPLATE, render_chat_template, template_stops
+from .prompt_text import (  # noqa: F401  (shorten, source_label, as_data: this module's API)
+    MAX_MEMORY_CHARS,
+    _day,
+    as_data,
+    human_date,
+    neutral,
+    one_line,
+    shorten,
+    source_label,
+)
 
 STYLES = ("auto", "template", "transcript", "gemma-turns")
 SAFETY_TOKENS = 8            # BOS plus slack for tokens merging across section seams
-MAX_MEMORY_CHARS = 600       # one long imported chunk must not crowd out everything else
 MAX_FACTS = 40
 HISTORY_SHARE = 0.35         # caps, so a long chat or a big profile never starves recall
 FACTS_SHARE = 0.15
@@ -106,51 +113,6 @@ class BuiltPrompt:
                 "summaries": self.summaries}
 
 
-# -- small pure helpers --------------------------------------------------------------
-_SPACES = re.compile(r"\s+")
-_FENCE = re.compile(r"</?\s*memories\s*>", re.IGNORECASE)
-
-
-def one_line(text: str) -> str:
-    return _SPACES.sub(" ", text).strip()
-
-
-def shorten(text: str, max_chars: int) -> str:
-    """Keeps the head and the tail: both usually carry the point of a long text."""
-    if len(text) <= max_chars:
-        return text
-    if max_chars < 16:
-        return text[:max_chars]
-    head = (max_chars * 2) // 3
-    tail = max_chars - head - 5
-    return text[:head].rstrip() + " […] " + text[-tail:].lstrip()
-
-
-def as_data(text: str) -> str:
-    """Memory text as fenced data: one line, no way to close the fence from inside."""
-    return _FENCE.sub("‹memories›", shorten(one_line(text), MAX_MEMORY_CHARS))
-
-
-def source_label(source: str, source_ref: dict[str, Any] | None = None) -> str:
-    """'chat', or 'import: diary.md › Holidays' — enough to find it again, no full path."""
-    ref = source_ref or {}
-    where = ref.get("path") or ref.get("file")
-    label = source
-    if where:
-        label += f": {PurePath(str(where)).name}"
-    if ref.get("heading"):
-        label += f" › {ref['heading']}"
-    return label
-
-
-def human_date(now: datetime) -> str:
-    return f"{now:%A}, {now.day} {now:%B %Y}"
-
-
-def _day(iso: str) -> str:
-    return iso[:10]
-
-
 # -- rendering ---------------------------------------------------------------------
 @dataclass
 class _Parts:
@@ -169,11 +131,6 @@ def _memory_line(m: MemoryItem, sep: str, user_name: str = "") -> str:
     tag = " (imported)" if m.trust == "import" else ""
     said = f"{user_name} said: " if m.kind == "turn" and user_name else ""
     return f"- [{_day(m.date)}{sep}{m.source}{tag}] {said}{as_data(m.text)}"
-
-
-def neutral(text: str) -> str:
-    """Derived text (summaries, facts) can quote imported notes: no fence tags survive."""
-    return _FENCE.sub("‹memories›", one_line(text))
 
 
 def _summary_line(s: PeriodSummary) -> str:
