@@ -32,6 +32,7 @@ from .base import (
     decode_utf8,
     looks_binary,
 )
+from .bundle_store import write_bundle
 from .chatgpt import parse_chatgpt
 from .jsonl import parse_jsonl
 from .markdown import parse_markdown
@@ -42,7 +43,6 @@ from .store import (
     archive_vanished,
     find_document,
     touch_document,
-    write_bundle,
     write_chat,
     write_note,
 )

@@ -1,0 +1,228 @@
+"""Restoring our own JSONL export into a bank, inside the caller's transaction.
+
+Ids are kept where they are free and renumbered (with every reference rewritten)
+where they clash; 'user'/'assistant' trust is demoted to 'import' with the original
+kept in meta, and restored facts land quarantined until the person confirms them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from storage import audit as audit_log
+from storage import memories as rows
+
+from .jsonl import ExportBundle
+from .store import ACTOR, Db, FileInfo, WriteResult, _json, upsert_document
+
+
+def _columns(db: Db, table: str) -> list[str]:
+    return [r[1] for r in db.execute(f"PRAGMA table_info({table})")]
+
+
+def _insert(db: Db, table: str, row: dict[str, Any], columns: Iterable[str]) -> int:
+    allowed = set(columns)
+    keys = [k for k in row if k in allowed]
+    marks = ", ".join("?" for _ in keys)
+    cursor = db.execute(f"INSERT INTO {table} ({', '.join(keys)}) VALUES ({marks})",
+                        [row[k] for k in keys])
+    return int(cursor.lastrowid)
+
+
+def _one(db: Db, sql: str, args: list[Any]) -> tuple | None:
+    return db.execute(sql, args).fetchone()
+
+
+def _demoted_meta(meta: Any, trust: str) -> str:
+    try:
+        data = json.loads(meta) if isinstance(meta, str) and meta else {}
+    except ValueError:
+        data = {}
+    if not isinstance(data, dict):
+        data = {}
+    data["exported_trust"] = trust
+    return _json(data)
+
+
+class _Restorer:
+    """Re-creates an export's rows, keeping ids where they are free.
+
+    A row whose id already holds the same thing (same text, same session…) is taken
+    as already present, so importing an export into the bank it came from changes
+    nothing; a clash with a different row gets a fresh id and every reference to
+    it is rewritten.
+    """
+
+    def __init__(self, db: Db, bundle: ExportBundle, now: str, label: str,
+                 result: WriteResult) -> None:
+        self.db, self.bundle, self.now, self.label, self.result = db, bundle, now, label, result
+        self.maps: dict[str, dict[int, int]] = {t: {} for t in
+                                                ("document", "memory", "summary", "fact",
+                                                 "message")}
+        # Our own audit entries wait until the export's audit rows are in, so those keep ids.
+        self.pending: list[tuple[str, int, dict[str, Any]]] = []
+
+    def taken(self, table: str, row_id: Any) -> bool:
+        return _one(self.db, f"SELECT 1 FROM {table} WHERE id = ?", [row_id]) is not None
+
+    def place(self, table: str, row: dict[str, Any], same_sql: str | None,
+              same_args: list[Any]) -> tuple[int, bool]:
+        """(id in this bank, inserted?)."""
+        if same_sql is not None:
+            found = _one(self.db, same_sql, same_args)
+            if found is not None:
+                return int(found[0]), False
+        values = dict(row)
+        if self.taken(table, values.get("id")):
+            values.pop("id")
+        return _insert(self.db, table, values, _columns(self.db, table)), True
+
+    def audit(self, entity: str, entity_id: int, after: dict[str, Any]) -> None:
+        self.pending.append((entity, entity_id, after))
+
+    def run(self) -> None:
+        records = self.bundle.records
+        for row in records["session"]:
+            if _one(self.db, "SELECT 1 FROM sessions WHERE id = ?", [row["id"]]) is None:
+                _insert(self.db, "sessions", row, _columns(self.db, "sessions"))
+                self.result.bump("sessions")
+        for row in records["message"]:
+            new_id, inserted = self.place(
+                "messages", row,
+                "SELECT id FROM messages WHERE session_id = ? AND role = ? AND text = ? "
+                "AND created_at = ? ORDER BY (id = ?) DESC LIMIT 1",
+                [row["session_id"], row["role"], row["text"], row["created_at"], row["id"]])
+            self.maps["message"][row["id"]] = new_id
+            self.result.bump("messages" if inserted else "messages_present")
+        for row in records["document"]:
+            new_id, inserted = self.place("documents", row,
+                                          "SELECT id FROM documents WHERE path = ?", [row["path"]])
+            self.maps["document"][row["id"]] = new_id
+            if inserted:
+                self.result.bump("documents")
+        self._memories(records["memory"])
+        self._summaries(records["summary"])
+        self._facts(records["fact"])
+        self._audit(records["audit"])
+        for entity, entity_id, after in self.pending:
+            audit_log.record(self.db, at=self.now, actor=ACTOR, action="import", entity=entity,
+                             entity_id=entity_id, after=after, note=f"from export {self.label}")
+
+    def _memories(self, items: list[dict[str, Any]]) -> None:
+        for row in items:
+            text = rows.clean_text(row["text"])
+            digest = rows.content_hash(text)
+            values = {k: v for k, v in row.items() if k not in ("content_hash", "sources")}
+            values["text"] = text
+            values["document_id"] = self.maps["document"].get(row.get("document_id") or -1)
+            if values.get("trust") in ("user", "assistant"):
+                values["meta"] = _demoted_meta(values.get("meta"), values["trust"])
+                values["trust"] = "import"
+            found = _one(self.db, "SELECT id FROM memories WHERE id = ? AND content_hash = ? "
+                         "AND kind = ?", [row["id"], digest, row["kind"]])
+            if found is not None:
+                self.maps["memory"][row["id"]] = row["id"]
+                self.result.bump("memories_present")
+                continue
+            if self.taken("memories", row["id"]):
+                values.pop("id")
+            keep = set(_columns(self.db, "memories"))
+            memory_id = rows.insert(self.db, {k: v for k, v in values.items() if k in keep})
+            self.maps["memory"][row["id"]] = memory_id
+            self.audit("memory", memory_id, {"kind": values["kind"], "source": values["source"],
+                                             "trust": values["trust"]})
+            self.result.events.append(("create", memory_id))
+            self.result.bump("memories")
+
+    def _summaries(self, items: list[dict[str, Any]]) -> None:
+        placed: list[tuple[int, dict[str, Any], bool]] = []
+        for row in items:
+            values = {k: v for k, v in row.items() if k != "sources"}
+            values["memory_id"] = self.maps["memory"].get(row.get("memory_id") or -1)
+            new_id, inserted = self.place(
+                "summaries", values,
+                "SELECT id FROM summaries WHERE level = ? AND period_key = ? AND version = ?",
+                [row["level"], row["period_key"], row.get("version", 1)])
+            self.maps["summary"][row["id"]] = new_id
+            placed.append((new_id, row, inserted))
+            if inserted:
+                self.audit("summary", new_id, {"level": row["level"],
+                                               "period_key": row["period_key"]})
+            self.result.bump("summaries" if inserted else "summaries_present")
+        for new_id, row, inserted in placed:
+            if not inserted:
+                continue
+            for source_type, source_id in row.get("sources", []):
+                mapped = self.maps[source_type].get(source_id)
+                if mapped is None:
+                    continue  # its source was forgotten before the export
+                self.db.execute("INSERT OR IGNORE INTO summary_sources (summary_id, source_type, "
+                                "source_id) VALUES (?, ?, ?)", [new_id, source_type, mapped])
+
+    def _facts(self, items: list[dict[str, Any]]) -> None:
+        placed: list[tuple[int, dict[str, Any]]] = []
+        for row in items:
+            values = {k: v for k, v in row.items() if k != "sources"}
+            values["memory_id"] = self.maps["memory"].get(row.get("memory_id") or -1)
+            values["superseded_by"] = None
+            exported = {"trust": row.get("trust"), "status": row.get("status", "active")}
+            values["trust"] = "import"
+            if values.get("status", "active") == "active":
+                values["status"] = "quarantined"
+            new_id, inserted = self.place(
+                "profile_facts", values,
+                "SELECT id FROM profile_facts WHERE subject = ? AND attribute = ? AND value = ? "
+                "AND recorded_at = ?",
+                [row["subject"], row["attribute"], row["value"], row["recorded_at"]])
+            self.maps["fact"][row["id"]] = new_id
+            if inserted:
+                placed.append((new_id, row))
+                self.audit("fact", new_id, {"status": values["status"], "exported": exported})
+                if values["status"] == "quarantined":
+                    self.result.bump("facts_quarantined")
+            self.result.bump("facts" if inserted else "facts_present")
+        for new_id, row in placed:
+            successor = self.maps["fact"].get(row.get("superseded_by") or -1)
+            if successor is not None:
+                self.db.execute("UPDATE profile_facts SET superseded_by = ? WHERE id = ?",
+                                [successor, new_id])
+            for source in row.get("sources", []):
+                mapped = self.maps["memory"].get(source["memory_id"])
+                if mapped is not None:
+                    self.db.execute("INSERT OR IGNORE INTO fact_sources (fact_id, memory_id, quote) "
+                                    "VALUES (?, ?, ?)", [new_id, mapped, source["quote"]])
+
+    _ENTITY_MAP = {"memory": "memory", "summary": "summary", "fact": "fact",
+                   "profile_fact": "fact", "document": "document", "message": "message"}
+
+    def _audit(self, items: list[dict[str, Any]]) -> None:
+        columns = _columns(self.db, "audit_log")
+        for row in items:
+            values = dict(row)
+            table = self._ENTITY_MAP.get(row["entity"])
+            if table and isinstance(row.get("entity_id"), int):
+                values["entity_id"] = self.maps[table].get(row["entity_id"], row["entity_id"])
+            same = _one(self.db, "SELECT 1 FROM audit_log WHERE id = ? AND at = ? AND action = ? "
+                        "AND entity = ? AND entity_id IS ?",
+                        [row["id"], row["at"], row["action"], row["entity"],
+                         values.get("entity_id")])
+            if same is not None:
+                continue
+            if self.taken("audit_log", row["id"]):
+                values.pop("id")
+            _insert(self.db, "audit_log", values, columns)
+            self.result.bump("audit")
+
+
+def write_bundle(db: Db, info: FileInfo, bundle: ExportBundle, now: str,
+                 existing: dict[str, Any] | None) -> WriteResult:
+    """Restores an export. The export's own rows go in first so they keep their ids."""
+    result = WriteResult(document_id=0, warnings=list(bundle.warnings))
+    label = info.path.rsplit("/", 1)[-1]
+    _Restorer(db, bundle, now, label, result).run()
+    meta = {"format": bundle.header.get("format"), "version": bundle.header.get("version"),
+            "exported_at": bundle.header.get("exported_at"), "records": bundle.counts()}
+    result.document_id = upsert_document(db, info, now, meta, existing)
+    return result
