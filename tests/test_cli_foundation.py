@@ -4,23 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from .cli_runner import run
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run(args: list[str], env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess:
-    full = {**os.environ, **env}
-    proc = subprocess.run([sys.executable, "-m", "secondme", *args], capture_output=True,
-                          text=True, env=full, cwd=ROOT, stdin=subprocess.DEVNULL)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"{args} failed ({proc.returncode}): {proc.stderr}")
-    return proc
 
 
 @pytest.fixture

@@ -4,25 +4,17 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
-import sys
-from datetime import datetime
 from pathlib import Path
 
 import pytest
+
+from .bankdata import copy_vault
+from .cli_runner import run
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSETS = ROOT / "assets"
 
 
-def run(args: list[str], env: dict[str, str], check: bool = True,
-        cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    proc = subprocess.run([sys.executable, "-m", "secondme", *args], capture_output=True,
-                          text=True, env={**os.environ, **env}, cwd=cwd, stdin=subprocess.DEVNULL)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"{args} failed ({proc.returncode}): {proc.stderr}")
-    return proc
 
 
 @pytest.fixture
@@ -32,13 +24,7 @@ def env(home: Path) -> dict[str, str]:
 
 @pytest.fixture
 def vault(tmp_path: Path) -> Path:
-    target = tmp_path / "vault"
-    shutil.copytree(ASSETS / "sample-vault", target)
-    stamp = datetime(2024, 4, 20, 9, 30).timestamp()
-    for path in target.rglob("*"):
-        if path.is_file():
-            os.utime(path, (stamp, stamp))
-    return target
+    return copy_vault(tmp_path)
 
 
 def import_json(paths, env) -> dict:

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -16,17 +13,12 @@ from secondme.config import load_settings
 from secondme.services import build_services
 from storage import unlock_bank
 
+from .cli_runner import run
+
 ROOT = Path(__file__).resolve().parents[1]
 T0 = datetime(2024, 5, 1, 12, 0)
 
 
-def run(args: list[str], env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess:
-    proc = subprocess.run([sys.executable, "-m", "secondme", *args], capture_output=True,
-                          text=True, env={**os.environ, **env}, cwd=ROOT,
-                          stdin=subprocess.DEVNULL)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"{args} failed ({proc.returncode}): {proc.stderr}")
-    return proc
 
 
 def at(days: float) -> str:

@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from .cli_runner import run
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run(args: list[str], env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess:
-    proc = subprocess.run([sys.executable, "-m", "secondme", *args], capture_output=True,
-                          text=True, env={**os.environ, **env}, cwd=ROOT,
-                          stdin=subprocess.DEVNULL)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"{args} failed ({proc.returncode}): {proc.stderr}")
-    return proc
 
 
 @pytest.fixture

@@ -1,0 +1,19 @@
+"""Runs the real `secondme` entry point in a subprocess, as a person would."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(args: list[str], env: dict[str, str], check: bool = True,
+        cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    proc = subprocess.run([sys.executable, "-m", "secondme", *args], capture_output=True,
+                          text=True, env={**os.environ, **env}, cwd=cwd, stdin=subprocess.DEVNULL)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{args} failed ({proc.returncode}): {proc.stderr}")
+    return proc
