@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import sys
 import tempfile
 import time
@@ -28,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.load_memorybank import DATA, turn_text  # noqa: E402
+from bench.machine import machine_info  # noqa: E402
 from secondme import jobs  # noqa: E402
 from secondme.clock import Clock  # noqa: E402
 from secondme.config import load_settings  # noqa: E402
@@ -76,18 +75,7 @@ def consolidate(services, use_llm: bool) -> dict:
 
 
 def machine() -> dict:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
-            "system": f"{platform.system()} {platform.release()}",
-            "load_average_at_start": round(os.getloadavg()[0], 1),
-            "date": datetime.now().strftime("%Y-%m-%d %H:%M")}
+    return machine_info()
 
 
 def run_bank(history, *, use_llm: bool, model, embedder, rerun: bool) -> dict:

@@ -39,6 +39,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.machine import machine_info  # noqa: E402
+
 OUT = ROOT / "bench" / "out"
 MEMORYBANK = Path("/work/shared/data/memorybank/en/memory_bank_en.json")
 NOW = datetime(2024, 5, 1, 12, 0)
@@ -285,18 +287,7 @@ def run_latency(args, log) -> dict:
 
 
 def machine() -> dict:
-    import os
-
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
-            "numpy": np.__version__, "platform": platform.platform(terse=True)}
+    return machine_info(numpy=np.__version__, platform=platform.platform(terse=True))
 
 
 def latency_table(report: dict) -> str:
