@@ -50,7 +50,7 @@ class ChatScreen(Screen[None]):
         self._pending_lock = threading.Lock()
         self._reply: MessageView | None = None
         self._question = ""
-        self._closing = False
+        self._shutting_down = False
         self.loaded = threading.Event()   # set when background loading is over (tests, bench)
         self._stream = None
 
@@ -101,7 +101,7 @@ class ChatScreen(Screen[None]):
             if hasattr(embedder, "load"):
                 embedder.load()
             prefer_single_thread_torch()
-            if not self._closing:
+            if not self._shutting_down:
                 self.services.retriever().search("warm up", k=1)
         except Exception:  # recall falls back to full text; the reply still works
             pass
@@ -311,5 +311,5 @@ class ChatScreen(Screen[None]):
 
     def shutdown(self, timeout: float = 10.0) -> None:
         """Stop a reply in flight and let it finish its writes (before the bank closes)."""
-        self._closing = True
+        self._shutting_down = True
         self.session.wait_idle(timeout)
