@@ -85,6 +85,9 @@ def _read_envelope_with_fallback(paths: BankPaths) -> keyfile.KeyEnvelope:
         raise KeyFileError(f"{primary} (file: {paths.key})") from None
 
 
+BANK_LOCKED = "the memory bank is locked; unlock it again"
+
+
 class Bank:
     """An unlocked memory bank. Create with `create_bank` or `unlock_bank`."""
 
@@ -102,13 +105,16 @@ class Bank:
     def db(self) -> sqlite_utils.Database:
         """This thread's connection (opened on first use; raw keys make that ~0.2 ms)."""
         if self._closed:
-            raise DatabaseDamaged("the memory bank is locked; unlock it again")
+            raise DatabaseDamaged(BANK_LOCKED)
         database = getattr(self._local, "db", None)
         if database is None:
             database = as_database(connect(self.paths.db, self._dek))
-            self._local.db = database
             with self._registry_lock:
+                if self._closed:   # closed while this thread was connecting
+                    database.conn.close()
+                    raise DatabaseDamaged(BANK_LOCKED)
                 self._connections.append(database)
+            self._local.db = database
         return database
 
     @contextlib.contextmanager
@@ -131,20 +137,22 @@ class Bank:
 
     # -- lifecycle ---------------------------------------------------------
     def close(self) -> None:
-        """Checkpoints the WAL, closes every connection and wipes the data key."""
-        if self._closed:
-            return
+        """Checkpoints the WAL, closes every connection and wipes the data key.
+
+        Safe from two threads at once (an idle lock and a re-unlock may overlap)."""
         with self._registry_lock:
+            if self._closed:
+                return
             for database in self._connections:
                 with contextlib.suppress(Exception):
                     database.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
                 with contextlib.suppress(Exception):
                     database.conn.close()
             self._connections.clear()
-        self._local = threading.local()
-        for i in range(len(self._dek)):
-            self._dek[i] = 0
-        self._closed = True
+            self._local = threading.local()
+            for i in range(len(self._dek)):
+                self._dek[i] = 0
+            self._closed = True
 
     @property
     def closed(self) -> bool:

@@ -199,5 +199,22 @@ def test_closed_bank_wipes_its_key(bank):
         bank.db()
 
 
+def test_closing_from_several_threads_at_once_is_safe(bank):
+    """The TUI's idle lock and a re-unlock may both close the same bank."""
+    import threading
+
+    readers = [threading.Thread(target=lambda: bank.db().execute("select 1")) for _ in range(4)]
+    for thread in readers:
+        thread.start()
+    for thread in readers:
+        thread.join()
+    closers = [threading.Thread(target=bank.close) for _ in range(4)]
+    for thread in closers:
+        thread.start()
+    for thread in closers:
+        thread.join()
+    assert bank.closed and bank._dek == bytearray(32) and not bank._connections
+
+
 def test_paths_layout(home, bank):
     assert BankPaths(home).db.exists() and BankPaths(home).key.exists()
