@@ -30,7 +30,7 @@ class Settings:
     archive_threshold: float = 0.05    # θ: below this retention a memory is archived
     retrieval_k: int = 8
     session_idle_minutes: int = 30
-    idle_lock_minutes: int = 0         # 0 = never lock the TUI when idle
+    idle_lock_minutes: int = 15        # the TUI drops the key after this long idle; 0 = never
     use_keyring: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -46,6 +46,7 @@ _ENV = {
     "user_name": "SECONDME_USER",
     "tau_days": "SECONDME_TAU_DAYS",
     "archive_threshold": "SECONDME_THETA",
+    "idle_lock_minutes": "SECONDME_IDLE_LOCK_MINUTES",
 }
 
 
@@ -89,4 +90,6 @@ def load_settings(home: Path, **overrides: object) -> Settings:
         raise ConfigError("archive_threshold must be between 0 and 1")
     if settings.tau_days <= 0:
         raise ConfigError("tau_days must be positive")
+    if settings.idle_lock_minutes < 0:
+        raise ConfigError("idle_lock_minutes must be 0 (never) or a number of minutes")
     return settings

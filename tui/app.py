@@ -7,11 +7,14 @@ services already built); it never composes services itself.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import importlib
+import time
 from collections.abc import Iterable
 from typing import Any
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -28,6 +31,10 @@ VIEW_HELP = {
     "profile": "What Second Me believes about you, with evidence",
     "search": "Search everything you told or imported",
 }
+IDLE_CHECK_SECONDS = 15.0
+# What counts as the person being there: typing, clicking, scrolling, pasting.
+ACTIVITY = (events.Key, events.MouseDown, events.MouseScrollUp, events.MouseScrollDown,
+            events.Paste)
 
 
 def view_class(name: str) -> type[Screen] | None:
@@ -59,8 +66,10 @@ class SecondMeApp(App[None]):
         self.preload = preload
         self.scheduler: Any = None
         self.chat = None
+        self.last_activity = time.monotonic()
 
     def on_mount(self) -> None:
+        self.set_interval(IDLE_CHECK_SECONDS, self.check_inactivity)
         if self.services is not None:
             self._enter_chat(push=True)
         else:
@@ -94,15 +103,56 @@ class SecondMeApp(App[None]):
 
     def stop_background(self) -> None:
         """Stops the scheduler and any reply in flight; safe to call twice."""
-        if self.chat is not None:
-            self.chat.shutdown()
         handle, self.scheduler = self.scheduler, None
-        if handle is not None:
-            with contextlib.suppress(Exception):   # quitting must not fail on a job
-                handle.shutdown()
+        stop_reply_and_jobs(self.chat, handle)
 
     def on_unmount(self) -> None:
         self.stop_background()
+
+    # -- idle lock -----------------------------------------------------------------------
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, ACTIVITY):
+            self.last_activity = time.monotonic()
+        await super().on_event(event)
+
+    @property
+    def can_lock(self) -> bool:
+        """Only an app that can ask for the passphrase again may drop the key."""
+        return self.services is not None and self.opener is not None
+
+    def check_inactivity(self) -> None:
+        minutes = self.services.settings.idle_lock_minutes if self.services is not None else 0
+        if not minutes or not self.can_lock:
+            return
+        if self.chat is not None and self.chat.generating:
+            self.last_activity = time.monotonic()   # waiting for a reply is not being away
+            return
+        if time.monotonic() - self.last_activity >= minutes * 60:
+            unit = "minute" if minutes == 1 else "minutes"
+            self.lock_bank(reason=f"Locked after {minutes} {unit} without input.")
+
+    def lock_bank(self, reason: str = "") -> None:
+        """Hide every screen that shows memories, then stop the jobs and drop the key.
+
+        The screens go first and synchronously, so no view's timer reads a closing bank;
+        stopping the scheduler may wait for a job's current unit, so it runs off the
+        event loop.
+        """
+        if not self.can_lock:
+            return
+        from .screens.unlock import UnlockScreen
+
+        services, self.services = self.services, None
+        chat, self.chat = self.chat, None
+        handle, self.scheduler = self.scheduler, None
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        self.switch_screen(UnlockScreen(self.opener, reason=reason))
+        self.run_worker(asyncio.to_thread(close_unlocked, services, chat, handle),
+                        group="lock", exit_on_error=False)
+
+    def action_lock(self) -> None:
+        self.lock_bank()
 
     # -- views ---------------------------------------------------------------------------
     def make_view(self, name: str, *args: Any) -> Screen | None:
@@ -139,11 +189,29 @@ class SecondMeApp(App[None]):
             if chat.generating:
                 yield SystemCommand("Stop reply", "Stop generating; keep the partial reply",
                                     chat.action_stop)
+        if self.can_lock:
+            yield SystemCommand("Lock", "Drop the key now; the passphrase opens it again",
+                                self.action_lock)
         if self.services is not None:
             for name, help_text in VIEW_HELP.items():
                 if view_class(name) is not None:
                     yield SystemCommand(name.capitalize(), help_text,
                                         lambda name=name: self.action_open_view(name))
+
+
+def stop_reply_and_jobs(chat, handle) -> None:
+    """A reply in flight finishes its writes first; then the scheduler stops."""
+    if chat is not None:
+        chat.shutdown()
+    if handle is not None:
+        with contextlib.suppress(Exception):   # quitting or locking must not fail on a job
+            handle.shutdown()
+
+
+def close_unlocked(services, chat, handle) -> None:
+    """Stop the reply and jobs, then close the bank (which wipes the data key)."""
+    stop_reply_and_jobs(chat, handle)
+    services.close()
 
 
 def run_app(cli_state) -> None:

@@ -32,9 +32,10 @@ class UnlockScreen(Screen[None]):
         error: str
         wrong: bool
 
-    def __init__(self, opener) -> None:
+    def __init__(self, opener, *, reason: str = "") -> None:
         super().__init__()
         self.opener = opener
+        self.reason = reason
         self.creating = not opener.exists
         self.busy = False
 
@@ -45,7 +46,9 @@ class UnlockScreen(Screen[None]):
                 yield Label("Welcome. Choose a passphrase to encrypt your new memory bank. "
                             "It cannot be recovered if you forget it.", classes="lead")
             else:
-                yield Label("Your memory bank is locked.", classes="lead")
+                yield Label(f"{self.reason} The key is no longer in memory: type your "
+                            "passphrase to go on." if self.reason
+                            else "Your memory bank is locked.", classes="lead")
             yield Input(placeholder="Passphrase", password=True, id="passphrase")
             if self.creating:
                 yield Input(placeholder="Repeat the passphrase", password=True, id="confirm")

@@ -1,0 +1,145 @@
+"""The idle lock: after `idle_lock_minutes` without input the TUI drops the data key,
+hides everything it showed and asks for the passphrase again."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from textual.widgets import Input
+
+from tui.app import SecondMeApp
+from tui.screens.chat import ChatScreen
+from tui.screens.unlock import UnlockScreen
+from tui.widgets.message import MessageView
+
+from .conftest import PASSPHRASE
+from .test_tui_chat import Opener, send, settle
+
+
+def write_config(home, minutes: int) -> None:
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "config.toml").write_text(f"idle_lock_minutes = {minutes}\n", encoding="utf-8")
+
+
+async def unlock(app, pilot) -> None:
+    app.screen.query_one("#passphrase", Input).value = PASSPHRASE
+    await pilot.press("enter")
+    await settle(app, pilot)
+
+
+async def wait_closed(bank, seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not bank.closed and time.monotonic() < deadline:
+        await asyncio.sleep(0.02)
+
+
+async def test_idle_app_locks_drops_the_key_and_unlocks_again(bank, home, fake_model, embedder):
+    bank.close()
+    write_config(home, 1)
+    opener = Opener(home, fake_model, embedder)
+    app = SecondMeApp(opener=opener, start_scheduler=False)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await unlock(app, pilot)
+            assert isinstance(app.screen, ChatScreen)
+            await send(pilot, "my canary is blue-heron-42")
+            await settle(app, pilot)
+            app.action_open_view("timeline")             # a view on top is hidden too
+            await pilot.pause()
+            services = app.services
+            key = services.bank._dek
+
+            app.check_inactivity()                       # recent input: nothing happens
+            assert app.services is services
+
+            app.last_activity -= 61
+            app.check_inactivity()
+            await pilot.pause()
+            await wait_closed(services.bank)
+            assert isinstance(app.screen, UnlockScreen)
+            assert "without input" in str(app.screen.query_one(".lead").render())
+            assert len(app.screen_stack) == 2            # nothing of the chat is left behind
+            assert services.bank.closed and not any(key)
+            assert app.services is None and app.chat is None
+            assert not app.check_action("open_view", ("timeline",))
+
+            await unlock(app, pilot)
+            assert isinstance(app.screen, ChatScreen)
+            assert app.services is not services and not app.services.bank.closed
+            assert app.services.memory.count() == 1      # nothing lost
+            assert not app.screen.query(MessageView)     # the old transcript is not shown
+    finally:
+        opener.state.close()
+
+
+async def test_typing_keeps_it_open_and_zero_never_locks(bank, home, fake_model, embedder):
+    bank.close()
+    write_config(home, 0)
+    opener = Opener(home, fake_model, embedder)
+    app = SecondMeApp(opener=opener, start_scheduler=False)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await unlock(app, pilot)
+            app.last_activity -= 10 ** 6
+            app.check_inactivity()
+            await pilot.pause()
+            assert isinstance(app.screen, ChatScreen)    # 0 = never
+
+            app.services.settings = app.services.settings.__class__(
+                **{**app.services.settings.__dict__, "idle_lock_minutes": 1})
+            app.last_activity -= 10 ** 6
+            await pilot.press("h")                       # the person is back
+            app.check_inactivity()
+            await pilot.pause()
+            assert isinstance(app.screen, ChatScreen)
+
+            app.last_activity -= 61                      # and then away again
+            app.check_inactivity()
+            await pilot.pause()
+            assert isinstance(app.screen, UnlockScreen)
+    finally:
+        opener.state.close()
+
+
+async def test_lock_from_the_palette_command(bank, home, fake_model, embedder):
+    bank.close()
+    opener = Opener(home, fake_model, embedder)
+    app = SecondMeApp(opener=opener, start_scheduler=False)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await unlock(app, pilot)
+            titles = [c.title for c in app.get_system_commands(app.screen)]
+            assert "Lock" in titles
+            services = app.services
+            app.action_lock()
+            await pilot.pause()
+            await wait_closed(services.bank)
+            assert isinstance(app.screen, UnlockScreen) and services.bank.closed
+    finally:
+        opener.state.close()
+
+
+async def test_an_app_without_an_opener_cannot_lock_itself_out(services):
+    app = SecondMeApp(services=services, start_scheduler=False, preload=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        app.last_activity -= 10 ** 6
+        app.check_inactivity()
+        await pilot.pause()
+        assert isinstance(app.screen, ChatScreen) and not services.bank.closed
+
+
+def test_idle_lock_minutes_comes_from_config_or_environment(home, monkeypatch):
+    from secondme.config import ConfigError, load_settings
+
+    assert load_settings(home).idle_lock_minutes == 15          # on by default
+    write_config(home, 5)
+    assert load_settings(home).idle_lock_minutes == 5
+    monkeypatch.setenv("SECONDME_IDLE_LOCK_MINUTES", "0")
+    assert load_settings(home).idle_lock_minutes == 0
+    write_config(home, -1)
+    monkeypatch.delenv("SECONDME_IDLE_LOCK_MINUTES")
+    with pytest.raises(ConfigError, match="idle_lock_minutes"):
+        load_settings(home)
