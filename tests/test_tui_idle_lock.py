@@ -113,10 +113,15 @@ async def test_lock_from_the_palette_command(bank, home, fake_model, embedder):
             titles = [c.title for c in app.get_system_commands(app.screen)]
             assert "Lock" in titles
             services = app.services
-            app.action_lock()
+            await pilot.press("ctrl+p")
+            await pilot.pause()
+            await pilot.press(*"Lock")
+            await pilot.pause(0.5)
+            await pilot.press("enter")
             await pilot.pause()
             await wait_closed(services.bank)
             assert isinstance(app.screen, UnlockScreen) and services.bank.closed
+            assert len(app.screen_stack) == 2
     finally:
         opener.state.close()
 
