@@ -4,7 +4,9 @@ hides everything it showed and asks for the passphrase again."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
+from dataclasses import replace
 
 import pytest
 from textual.widgets import Input
@@ -29,6 +31,23 @@ async def unlock(app, pilot) -> None:
     await settle(app, pilot)
 
 
+@contextlib.asynccontextmanager
+async def unlocked_app(bank, home, fake_model, embedder, minutes: int | None = None):
+    """The real opener and unlock screen over the test bank, already unlocked."""
+    bank.close()
+    if minutes is not None:
+        write_config(home, minutes)
+    opener = Opener(home, fake_model, embedder)
+    app = SecondMeApp(opener=opener, start_scheduler=False)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await unlock(app, pilot)
+            assert isinstance(app.screen, ChatScreen)
+            yield app, pilot
+    finally:
+        opener.state.close()
+
+
 async def wait_closed(bank, seconds: float = 10.0) -> None:
     deadline = time.monotonic() + seconds
     while not bank.closed and time.monotonic() < deadline:
@@ -36,94 +55,69 @@ async def wait_closed(bank, seconds: float = 10.0) -> None:
 
 
 async def test_idle_app_locks_drops_the_key_and_unlocks_again(bank, home, fake_model, embedder):
-    bank.close()
-    write_config(home, 1)
-    opener = Opener(home, fake_model, embedder)
-    app = SecondMeApp(opener=opener, start_scheduler=False)
-    try:
-        async with app.run_test(size=(80, 24)) as pilot:
-            await unlock(app, pilot)
-            assert isinstance(app.screen, ChatScreen)
-            await send(pilot, "my canary is blue-heron-42")
-            await settle(app, pilot)
-            app.action_open_view("timeline")             # a view on top is hidden too
-            await pilot.pause()
-            services = app.services
-            key = services.bank._dek
+    async with unlocked_app(bank, home, fake_model, embedder, 1) as (app, pilot):
+        await send(pilot, "my canary is blue-heron-42")
+        await settle(app, pilot)
+        app.action_open_view("timeline")             # a view on top is hidden too
+        await pilot.pause()
+        services = app.services
+        key = services.bank._dek
 
-            app.check_inactivity()                       # recent input: nothing happens
-            assert app.services is services
+        app.check_inactivity()                       # recent input: nothing happens
+        assert app.services is services
 
-            app.last_activity -= 61
-            app.check_inactivity()
-            await pilot.pause()
-            await wait_closed(services.bank)
-            assert isinstance(app.screen, UnlockScreen)
-            assert "without input" in str(app.screen.query_one(".lead").render())
-            assert len(app.screen_stack) == 2            # nothing of the chat is left behind
-            assert services.bank.closed and not any(key)
-            assert app.services is None and app.chat is None
-            assert not app.check_action("open_view", ("timeline",))
+        app.last_activity -= 61
+        app.check_inactivity()
+        await pilot.pause()
+        await wait_closed(services.bank)
+        assert isinstance(app.screen, UnlockScreen)
+        assert "without input" in str(app.screen.query_one(".lead").render())
+        assert len(app.screen_stack) == 2            # nothing of the chat is left behind
+        assert services.bank.closed and not any(key)
+        assert app.services is None and app.chat is None
+        assert not app.check_action("open_view", ("timeline",))
 
-            await unlock(app, pilot)
-            assert isinstance(app.screen, ChatScreen)
-            assert app.services is not services and not app.services.bank.closed
-            assert app.services.memory.count() == 1      # nothing lost
-            assert not app.screen.query(MessageView)     # the old transcript is not shown
-    finally:
-        opener.state.close()
+        await unlock(app, pilot)
+        assert isinstance(app.screen, ChatScreen)
+        assert app.services is not services and not app.services.bank.closed
+        assert app.services.memory.count() == 1      # nothing lost
+        assert not app.screen.query(MessageView)     # the old transcript is not shown
 
 
 async def test_typing_keeps_it_open_and_zero_never_locks(bank, home, fake_model, embedder):
-    bank.close()
-    write_config(home, 0)
-    opener = Opener(home, fake_model, embedder)
-    app = SecondMeApp(opener=opener, start_scheduler=False)
-    try:
-        async with app.run_test(size=(80, 24)) as pilot:
-            await unlock(app, pilot)
-            app.last_activity -= 10 ** 6
-            app.check_inactivity()
-            await pilot.pause()
-            assert isinstance(app.screen, ChatScreen)    # 0 = never
+    async with unlocked_app(bank, home, fake_model, embedder, 0) as (app, pilot):
+        app.last_activity -= 10 ** 6
+        app.check_inactivity()
+        await pilot.pause()
+        assert isinstance(app.screen, ChatScreen)    # 0 = never
 
-            app.services.settings = app.services.settings.__class__(
-                **{**app.services.settings.__dict__, "idle_lock_minutes": 1})
-            app.last_activity -= 10 ** 6
-            await pilot.press("h")                       # the person is back
-            app.check_inactivity()
-            await pilot.pause()
-            assert isinstance(app.screen, ChatScreen)
+        app.services.settings = replace(app.services.settings, idle_lock_minutes=1)
+        app.last_activity -= 10 ** 6
+        await pilot.press("h")                       # the person is back
+        app.check_inactivity()
+        await pilot.pause()
+        assert isinstance(app.screen, ChatScreen)
 
-            app.last_activity -= 61                      # and then away again
-            app.check_inactivity()
-            await pilot.pause()
-            assert isinstance(app.screen, UnlockScreen)
-    finally:
-        opener.state.close()
+        app.last_activity -= 61                      # and then away again
+        app.check_inactivity()
+        await pilot.pause()
+        assert isinstance(app.screen, UnlockScreen)
 
 
 async def test_lock_from_the_palette_command(bank, home, fake_model, embedder):
-    bank.close()
-    opener = Opener(home, fake_model, embedder)
-    app = SecondMeApp(opener=opener, start_scheduler=False)
-    try:
-        async with app.run_test(size=(80, 24)) as pilot:
-            await unlock(app, pilot)
-            titles = [c.title for c in app.get_system_commands(app.screen)]
-            assert "Lock" in titles
-            services = app.services
-            await pilot.press("ctrl+p")
-            await pilot.pause()
-            await pilot.press(*"Lock")
-            await pilot.pause(0.5)
-            await pilot.press("enter")
-            await pilot.pause()
-            await wait_closed(services.bank)
-            assert isinstance(app.screen, UnlockScreen) and services.bank.closed
-            assert len(app.screen_stack) == 2
-    finally:
-        opener.state.close()
+    async with unlocked_app(bank, home, fake_model, embedder) as (app, pilot):
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Lock" in titles
+        services = app.services
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Lock")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause()
+        await wait_closed(services.bank)
+        assert isinstance(app.screen, UnlockScreen) and services.bank.closed
+        assert len(app.screen_stack) == 2
 
 
 async def test_an_app_without_an_opener_cannot_lock_itself_out(services):
