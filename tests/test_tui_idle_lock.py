@@ -32,13 +32,14 @@ async def unlock(app, pilot) -> None:
 
 
 @contextlib.asynccontextmanager
-async def unlocked_app(bank, home, fake_model, embedder, minutes: int | None = None):
+async def unlocked_app(bank, home, fake_model, embedder, minutes: int | None = None,
+                       start_scheduler: bool = False):
     """The real opener and unlock screen over the test bank, already unlocked."""
     bank.close()
     if minutes is not None:
         write_config(home, minutes)
     opener = Opener(home, fake_model, embedder)
-    app = SecondMeApp(opener=opener, start_scheduler=False)
+    app = SecondMeApp(opener=opener, start_scheduler=start_scheduler)
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await unlock(app, pilot)
@@ -142,3 +143,48 @@ def test_idle_lock_minutes_comes_from_config_or_environment(home, monkeypatch):
     monkeypatch.delenv("SECONDME_IDLE_LOCK_MINUTES")
     with pytest.raises(ConfigError, match="idle_lock_minutes"):
         load_settings(home)
+
+
+async def test_the_new_scheduler_waits_for_the_old_one_to_let_go(bank, home, fake_model,
+                                                                  embedder, monkeypatch):
+    import sys
+    import threading
+    import types
+
+    release = threading.Event()
+    started: list = []
+
+    class Handle:
+        def __init__(self, services):
+            self.services = services
+            started.append(self)
+
+        def status(self):
+            return {"state": "running"}
+
+        def preempt(self):
+            return False
+
+        def shutdown(self):               # the first one is busy finishing a job's unit
+            if self is started[0]:
+                release.wait(10)
+
+    fake = types.ModuleType("secondme.scheduler")
+    fake.start_background = Handle
+    monkeypatch.setitem(sys.modules, "secondme.scheduler", fake)
+    async with unlocked_app(bank, home, fake_model, embedder,
+                            start_scheduler=True) as (app, pilot):
+        assert len(started) == 1 and app.chat.scheduler is started[0]
+        app.action_lock()
+        await pilot.pause()
+        app.screen.query_one("#passphrase", Input).value = PASSPHRASE
+        await pilot.press("enter")
+        for _ in range(100):              # unlocked, but the old scheduler still holds on
+            await asyncio.sleep(0.02)
+            if isinstance(app.screen, ChatScreen):
+                break
+        assert isinstance(app.screen, ChatScreen) and len(started) == 1
+        release.set()
+        await settle(app, pilot)
+        assert len(started) == 2 and app.chat.scheduler is started[1]
+        assert started[1].services is app.services

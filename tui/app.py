@@ -18,6 +18,7 @@ from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.worker import Worker
 
 # Optional views, written separately: key → (module, class name).
 VIEWS = {
@@ -67,6 +68,7 @@ class SecondMeApp(App[None]):
         self.scheduler: Any = None
         self.chat = None
         self.last_activity = time.monotonic()
+        self._closing_bank: Worker | None = None   # the last lock's close, while it runs
 
     def on_mount(self) -> None:
         self.set_interval(IDLE_CHECK_SECONDS, self.check_inactivity)
@@ -84,13 +86,28 @@ class SecondMeApp(App[None]):
     def _enter_chat(self, *, push: bool) -> None:
         from .screens.chat import ChatScreen
 
-        self._start_scheduler()
+        closing, self._closing_bank = self._closing_bank, None
+        waiting = closing is not None and not closing.is_finished
+        if not waiting:
+            self._start_scheduler()
         self.chat = ChatScreen(self.services, preload=self.preload, scheduler=self.scheduler)
         (self.push_screen if push else self.switch_screen)(self.chat)
+        if waiting:
+            self.run_worker(self._start_scheduler_after(closing), group="scheduler",
+                            exit_on_error=False)
 
     # -- scheduler (optional module, written separately) ---------------------------------
+    async def _start_scheduler_after(self, closing: Worker) -> None:
+        """After an idle lock the old scheduler may still be finishing a job's unit and
+        holds the bank's scheduler lock; the new one starts once it has let go."""
+        with contextlib.suppress(Exception):
+            await closing.wait()
+        self._start_scheduler()
+        if self.chat is not None:
+            self.chat.scheduler = self.scheduler
+
     def _start_scheduler(self) -> None:
-        if not self.start_scheduler or self.scheduler is not None:
+        if not self.start_scheduler or self.scheduler is not None or self.services is None:
             return
         try:
             sched = importlib.import_module("secondme.scheduler")
@@ -148,8 +165,9 @@ class SecondMeApp(App[None]):
         while len(self.screen_stack) > 2:
             self.pop_screen()
         self.switch_screen(UnlockScreen(self.opener, reason=reason))
-        self.run_worker(asyncio.to_thread(close_unlocked, services, chat, handle),
-                        group="lock", exit_on_error=False)
+        self._closing_bank = self.run_worker(
+            asyncio.to_thread(close_unlocked, services, chat, handle),
+            group="lock", exit_on_error=False)
 
     def action_lock(self) -> None:
         self.lock_bank()
