@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 
 import pytest
 from textual.widgets import Input, Markdown, OptionList
@@ -32,6 +33,17 @@ async def settle(app, pilot) -> None:
     await app.workers.wait_for_complete()
     await pilot.pause()
     await pilot.pause()
+
+
+async def wait_until(condition, seconds: float = 10.0) -> None:
+    """Polls for something a thread or a stream makes true; the caller asserts it after."""
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        await asyncio.sleep(0.02)
+
+
+def streamed(app, word: str):
+    return lambda: word in app.screen.query(MessageView).last().markdown.source
 
 
 async def send(pilot, text: str) -> None:
@@ -70,11 +82,7 @@ async def test_escape_mid_stream_keeps_the_partial_reply(services):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         await send(pilot, "talk to me")
-        for _ in range(200):
-            await asyncio.sleep(0.02)
-            reply = app.screen.query(MessageView).last()
-            if reply.markdown.source.count("w") >= 3:
-                break
+        await wait_until(streamed(app, "w2"))
         await pilot.press("escape")
         await settle(app, pilot)
         reply = app.screen.query(MessageView).last()
@@ -365,10 +373,7 @@ async def test_new_conversation_while_replying_stops_and_clears(services):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         await send(pilot, "talk")
-        for _ in range(200):
-            await asyncio.sleep(0.02)
-            if "w2" in app.screen.query(MessageView).last().markdown.source:
-                break
+        await wait_until(streamed(app, "w2"))
         await pilot.press("ctrl+n")
         await settle(app, pilot)
         assert not app.screen.query(MessageView) and not app.screen.generating

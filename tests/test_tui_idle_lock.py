@@ -3,9 +3,7 @@ hides everything it showed and asks for the passphrase again."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import time
 from dataclasses import replace
 
 import pytest
@@ -17,7 +15,7 @@ from tui.screens.unlock import UnlockScreen
 from tui.widgets.message import MessageView
 
 from .conftest import PASSPHRASE
-from .test_tui_chat import Opener, send, settle
+from .test_tui_chat import Opener, send, settle, wait_until
 
 
 def write_config(home, minutes: int) -> None:
@@ -49,12 +47,6 @@ async def unlocked_app(bank, home, fake_model, embedder, minutes: int | None = N
         opener.state.close()
 
 
-async def wait_closed(bank, seconds: float = 10.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not bank.closed and time.monotonic() < deadline:
-        await asyncio.sleep(0.02)
-
-
 async def test_idle_app_locks_drops_the_key_and_unlocks_again(bank, home, fake_model, embedder):
     async with unlocked_app(bank, home, fake_model, embedder, 1) as (app, pilot):
         await send(pilot, "my canary is blue-heron-42")
@@ -70,7 +62,7 @@ async def test_idle_app_locks_drops_the_key_and_unlocks_again(bank, home, fake_m
         app.last_activity -= 61
         app.check_inactivity()
         await pilot.pause()
-        await wait_closed(services.bank)
+        await wait_until(lambda: services.bank.closed)
         assert isinstance(app.screen, UnlockScreen)
         assert "without input" in str(app.screen.query_one(".lead").render())
         assert len(app.screen_stack) == 2            # nothing of the chat is left behind
@@ -116,7 +108,7 @@ async def test_lock_from_the_palette_command(bank, home, fake_model, embedder):
         await pilot.pause(0.5)
         await pilot.press("enter")
         await pilot.pause()
-        await wait_closed(services.bank)
+        await wait_until(lambda: services.bank.closed)
         assert isinstance(app.screen, UnlockScreen) and services.bank.closed
         assert len(app.screen_stack) == 2
 
@@ -179,10 +171,8 @@ async def test_the_new_scheduler_waits_for_the_old_one_to_let_go(bank, home, fak
         await pilot.pause()
         app.screen.query_one("#passphrase", Input).value = PASSPHRASE
         await pilot.press("enter")
-        for _ in range(100):              # unlocked, but the old scheduler still holds on
-            await asyncio.sleep(0.02)
-            if isinstance(app.screen, ChatScreen):
-                break
+        await wait_until(lambda: isinstance(app.screen, ChatScreen))
+        # unlocked, but the old scheduler still holds on
         assert isinstance(app.screen, ChatScreen) and len(started) == 1
         release.set()
         await settle(app, pilot)
