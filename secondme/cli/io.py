@@ -190,10 +190,8 @@ def backup_cmd(
     if as_json:
         emit_json(result.to_public())
         return
-    counts = result.counts
-    typer.echo(f"Backed up {counts.get('memories', 0)} memories, {counts.get('messages', 0)} "
-               f"messages, {counts.get('summaries', 0)} summaries and "
-               f"{counts.get('profile_facts', 0)} facts; verified (integrity and content match).")
+    typer.echo(f"Backed up {bank_contents(result.counts)}; verified (integrity and content "
+               "match).")
     typer.secho(f"Backup:   {result.path}", bold=True)
     typer.secho(f"Key file: {result.key_path}", bold=True)
     typer.echo("Keep both files together; the backup opens only with its own passphrase.")
@@ -230,13 +228,16 @@ def restore_cmd(
     if as_json:
         emit_json(result.to_public())
         return
-    counts = result.counts
-    typer.echo(f"Restored {counts.get('memories', 0)} memories, {counts.get('messages', 0)} "
-               f"messages, {counts.get('summaries', 0)} summaries and "
-               f"{counts.get('profile_facts', 0)} facts into {result.home}; verified.")
+    typer.echo(f"Restored {bank_contents(result.counts)} into {result.home}; verified.")
 
 
 class WrongPassphraseForBackup(ValueError):
     def __init__(self) -> None:
         super().__init__("wrong backup passphrase: the backup's key file could not be unlocked "
                          "(nothing was written)")
+
+
+def bank_contents(counts: dict[str, int]) -> str:
+    """What a backup holds, in words (the same sentence for backup and restore)."""
+    return (f"{counts.get('memories', 0)} memories, {counts.get('messages', 0)} messages, "
+            f"{counts.get('summaries', 0)} summaries and {counts.get('profile_facts', 0)} facts")
