@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from pathlib import Path
 
@@ -17,13 +18,13 @@ PASSPHRASE = "correct horse battery staple"
 
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test touches the real home, keyring or clock."""
+    """No test touches the real home, keyring or clock, nor sees the developer's settings."""
+    for var in [name for name in os.environ if name.startswith("SECONDME_")]:
+        monkeypatch.delenv(var)
     monkeypatch.setenv("SECONDME_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("SECONDME_KDF", "fast")
     monkeypatch.setenv("SECONDME_MODEL_CACHE", str(Path.home() / ".cache" / "secondme" / "models"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    for var in ("SECONDME_PASSPHRASE", "SECONDME_NOW", "SECONDME_MODEL", "SECONDME_NEW_PASSPHRASE"):
-        monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
     (tmp_path / "tmp").mkdir()
 
