@@ -1,9 +1,9 @@
 """Inspect and control: what the TUI's timeline, profile and inspector views need.
 
-Reading is plain queries; every change (a corrected or deleted fact) is written
-with its audit entry in one transaction, like everything else that touches the
-bank. A person's correction is their own word, so it becomes a new fact with
-trust 'user' and closes the old one instead of silently overwriting it.
+Reading is plain queries; a corrected or deleted fact is written by `ProfileFacts`,
+the one write path for facts, which keeps each fact's memory and audit in step. A
+person's correction is their own word, so it becomes a new fact with trust 'user' and
+closes the old one instead of silently overwriting it.
 """
 
 from __future__ import annotations
@@ -13,24 +13,13 @@ from collections import defaultdict
 from datetime import timedelta
 from typing import Any
 
-from storage import audit as audit_log
 from storage import facts as fact_rows
 from storage.records import Memory
 
 from .clock import days_between, from_iso
-
-FACT_ENTITY = "fact"
-
-
-class FactNotFound(LookupError):
-    def __init__(self, fact_id: int) -> None:
-        super().__init__(f"no profile fact with id {fact_id}")
-
+from .profile_facts import FactNotFound, ProfileFacts  # noqa: F401  (the TUI catches it)
 
 # -- profile ------------------------------------------------------------------------
-def _columns(db, table: str) -> set[str]:
-    return {r[1] for r in db.execute(f"PRAGMA table_info({table})")}
-
 
 def list_facts(services, *, include_closed: bool = False) -> list[dict[str, Any]]:
     """Facts with their evidence (quote, source memory, its date), category order."""
@@ -57,48 +46,12 @@ def facts_by_category(services, *, include_closed: bool = False) -> dict[str, li
 
 def correct_fact(services, fact_id: int, value: str, *, actor: str = "user") -> int:
     """The person says the value is wrong: a new fact in their words replaces the old one."""
-    value = value.strip()
-    if not value:
-        raise ValueError("a fact needs a value")
-    now = services.clock.now_iso()
-    with services.bank.write() as db:
-        old = fact_rows.get(db, fact_id)
-        if old is None:
-            raise FactNotFound(fact_id)
-        if value == old["value"]:
-            return fact_id
-        row = {"subject": old["subject"], "attribute": old["attribute"], "value": value,
-               "category": old["category"], "confidence": 1.0,
-               "evidence": f"Corrected by you on {now[:10]}", "valid_from": old["valid_from"],
-               "valid_to": old["valid_to"], "recorded_at": now, "status": "active",
-               "trust": "user", "pinned": old.get("pinned") or 0}
-        if "method" in _columns(db, "profile_facts"):
-            row["method"] = "user"
-        new_id = fact_rows.insert(db, row)
-        fact_rows.update(db, fact_id, status="closed", superseded_at=now, superseded_by=new_id)
-        audit_log.record(db, at=now, actor=actor, action="create", entity=FACT_ENTITY,
-                         entity_id=new_id, after={"value": value, "replaces": fact_id},
-                         note="corrected by the user")
-        audit_log.record(db, at=now, actor=actor, action="close", entity=FACT_ENTITY,
-                         entity_id=fact_id, before={"status": old["status"]},
-                         after={"status": "closed", "superseded_by": new_id},
-                         note="corrected by the user")
-    return new_id
+    return ProfileFacts(services).correct(fact_id, value, actor=actor)
 
 
 def delete_fact(services, fact_id: int, *, actor: str = "user") -> None:
-    """Gone for good: the row, its evidence links, and any text in its audit history."""
-    now = services.clock.now_iso()
-    with services.bank.write() as db:
-        if fact_rows.get(db, fact_id) is None:
-            raise FactNotFound(fact_id)
-        evidence = db.execute("DELETE FROM fact_sources WHERE fact_id = ?", [fact_id]).rowcount
-        db.execute("UPDATE profile_facts SET superseded_by = NULL WHERE superseded_by = ?",
-                   [fact_id])
-        db.execute("DELETE FROM profile_facts WHERE id = ?", [fact_id])
-        audit_log.redact(db, FACT_ENTITY, fact_id)
-        audit_log.record(db, at=now, actor=actor, action="delete", entity=FACT_ENTITY,
-                         entity_id=fact_id, after={"evidence_links": evidence})
+    """Gone for good: the fact, its memory, its evidence links and its audit text."""
+    ProfileFacts(services).delete(fact_id, actor=actor)
 
 
 # -- memory inspector --------------------------------------------------------------------

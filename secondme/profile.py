@@ -20,15 +20,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from storage import audit as audit_log
 from storage import facts as fact_rows
 from storage import jobs as job_rows
-from storage import memories as memory_rows
 
-from .clock import from_iso
 from .extractive import split_sentences
 from .fact_rules import ATTRIBUTES, extract
 from .llm.base import TextModel
+from .profile_facts import FORGOTTEN, FactDraft, ProfileFacts, fact_text  # noqa: F401
 from .profile_llm import (  # noqa: F401  (fact_grammar: this module's API)
     MAX_SENTENCES,
     check_llm_fact,
@@ -46,7 +44,6 @@ RULE_CONFIDENCE = 0.6
 LLM_BUDGET_SECONDS = 90.0
 LLM_CONFIDENCE_CAP = 0.7
 MAX_CONFIDENCE = 0.99
-FORGOTTEN = "[forgotten]"
 JOB = "profile"
 
 # -- candidates ---------------------------------------------------------------------------
@@ -61,6 +58,7 @@ class Candidate:
     method: str                  # 'llm' or 'rules'
     memory_id: int
     valid_from: str
+    past: bool = False           # stated as no longer true ("moved from Acme to Globex")
 
 
 @dataclass
@@ -85,17 +83,6 @@ def cue_sentences(text: str) -> list[str]:
 def raised_confidence(old: float, new: float) -> float:
     """Independent confirmations: 1 − (1−a)(1−b), capped below certainty."""
     return min(MAX_CONFIDENCE, 1 - (1 - old) * (1 - new))
-
-
-def fact_text(fact: dict[str, Any] | Candidate, user_name: str) -> str:
-    get = fact.get if isinstance(fact, dict) else lambda k: getattr(fact, k)
-    subject = get("subject")
-    name = user_name if subject == "user" else subject.replace("user's", f"{user_name}'s")
-    if get("attribute") == "name":
-        return f"{name}'s name is {get('value')}."
-    attribute = ATTRIBUTES.get(get("attribute"))
-    phrase = attribute.phrase if attribute else get("attribute").replace("_", " ")
-    return f"{name} {phrase} {get('value')}."
 
 
 @dataclass
@@ -138,6 +125,7 @@ class ProfileBuilder:
         self.cancel = cancel
         self.progress = progress
         self.counts = ProfileCounts()
+        self.facts = ProfileFacts(services)
 
     # -- the job ---------------------------------------------------------------------
     def run(self, limit: int | None = None) -> ProfileCounts:
@@ -186,7 +174,7 @@ class ProfileBuilder:
                 attribute = ATTRIBUTES[fact.attribute]
                 rules.append(Candidate(fact.subject, fact.attribute, fact.value,
                                        attribute.category, RULE_CONFIDENCE, fact.evidence,
-                                       "rules", memory.id, memory.event_at))
+                                       "rules", memory.id, memory.event_at, fact.past))
         covered = {c.evidence for c in rules}
         llm = self._llm_candidates(batch, covered) if self.use_llm else []
         # Rules read plain patterns; when they and the model disagree on a single-valued
@@ -271,106 +259,75 @@ class ProfileBuilder:
         now = self.services.clock.now_iso()
         with bank.write() as db:
             for candidate in candidates:
-                self._apply(db, candidate, now)
+                self._apply(db, candidate)
             job_rows.set_watermark(db, JOB, {"last_id": batch[-1].id}, now)
 
-    def _apply(self, db, c: Candidate, now: str) -> None:
+    def _apply(self, db, c: Candidate) -> None:
         value_key = normalise_value(c.value)
         known = fact_rows.for_key(db, c.subject, c.attribute, ("active", "closed"))
         same = [f for f in known if normalise_value(f["value"]) == value_key]
         for fact in same:
             if any(s["memory_id"] == c.memory_id for s in fact_rows.sources(db, fact["id"])):
                 return  # this memory already backs this value: a rerun changes nothing
+        if self.facts.corrected_away(c.subject, c.attribute, c.value, c.valid_from):
+            self._reject("corrected by the user")
+            return  # words said before the person's correction do not undo it
+        if c.past:
+            if not same:   # a value known only as past: history, closed by the current one
+                current = [f for f in known if f["status"] == "active"]
+                self._insert(c, status="closed", valid_to=c.valid_from,
+                             superseded_by=current[0]["id"] if current else None)
+            return
         active_same = [f for f in same if f["status"] == "active"]
         if active_same:
             fact = active_same[0]
-            fact_rows.add_source(db, fact["id"], c.memory_id, c.evidence)
             confidence = raised_confidence(fact["confidence"], c.confidence)
-            fact_rows.update(db, fact["id"], confidence=confidence)
-            audit_log.record(db, at=now, actor=self.actor, action="confirm", entity="fact",
-                             entity_id=fact["id"], before={"confidence": fact["confidence"]},
-                             after={"confidence": confidence, "memory_id": c.memory_id})
+            self.facts.confirm(fact["id"], c.memory_id, c.evidence, confidence,
+                               actor=self.actor)
             self.counts.confirmed += 1
             return
         active = [f for f in known if f["status"] == "active"]
         if ATTRIBUTES[c.attribute].single and active:
+            if any(f["trust"] == "user" and f["recorded_at"] >= c.valid_from for f in active):
+                self._reject("older than the user's correction")
+                return
             newer = [f for f in active if f["valid_from"] and f["valid_from"] > c.valid_from]
             if newer:
                 # Older evidence arriving late: it was true before the current value.
                 successor = min(newer, key=lambda f: f["valid_from"])
-                self._insert(db, c, now, status="closed", valid_to=successor["valid_from"],
+                self._insert(c, status="closed", valid_to=successor["valid_from"],
                              superseded_by=successor["id"])
                 return
-            new_id = self._insert(db, c, now)
+            new_id = self._insert(c)
             for old in active:
-                self._close(db, old, new_id, c.valid_from, now)
+                self.facts.close(old["id"], superseded_by=new_id, valid_to=c.valid_from,
+                                 actor=self.actor)
+                self.counts.closed += 1
             return
-        self._insert(db, c, now)
+        self._insert(c)
 
-    def _insert(self, db, c: Candidate, now: str, *, status: str = "active",
-                valid_to: str | None = None, superseded_by: int | None = None) -> int:
-        fact_id = fact_rows.insert(db, {
-            "subject": c.subject, "attribute": c.attribute, "value": c.value,
-            "category": c.category, "confidence": c.confidence, "evidence": c.evidence,
-            "valid_from": c.valid_from, "valid_to": valid_to, "recorded_at": now,
-            "superseded_at": now if status == "closed" else None,
-            "superseded_by": superseded_by, "status": status, "trust": "derived",
-            "method": c.method,
-        })
-        fact_rows.add_source(db, fact_id, c.memory_id, c.evidence)
-        memory_id = self.services.memory.remember(
-            fact_text(c, self.services.settings.user_name), kind="fact", source="profile",
-            trust="derived", importance=0.8, at=from_iso(c.valid_from),
-            source_ref={"fact_id": fact_id, "memory_ids": [c.memory_id]},
-            meta={"method": c.method, "attribute": c.attribute}, actor=self.actor)
-        memory_rows.update(db, memory_id, last_reinforced_at=now)
-        if status != "active":
-            memory_rows.update(db, memory_id, state="archived")
-        fact_rows.update(db, fact_id, memory_id=memory_id)
-        audit_log.record(db, at=now, actor=self.actor, action="create", entity="fact",
-                         entity_id=fact_id, after={
-                             "subject": c.subject, "attribute": c.attribute, "value": c.value,
-                             "status": status, "method": c.method, "memory_id": c.memory_id})
+    def _reject(self, reason: str) -> None:
+        self.counts.rejected += 1
+        self.counts.reasons[reason] = self.counts.reasons.get(reason, 0) + 1
+
+    def _insert(self, c: Candidate, *, status: str = "active", valid_to: str | None = None,
+                superseded_by: int | None = None) -> int:
+        draft = FactDraft(c.subject, c.attribute, c.value, c.category, c.confidence,
+                          c.evidence, c.method, None if c.past else c.valid_from,
+                          source_memory_id=c.memory_id)
+        fact_id = self.facts.create(draft, actor=self.actor, status=status, valid_to=valid_to,
+                                    superseded_by=superseded_by)
         self.counts.created += 1
         if status == "closed":
             self.counts.closed += 1
         return fact_id
 
-    def _close(self, db, old: dict[str, Any], new_id: int, valid_to: str, now: str) -> None:
-        fact_rows.update(db, old["id"], status="closed", valid_to=valid_to, superseded_at=now,
-                         superseded_by=new_id)
-        if old["memory_id"]:
-            memory = memory_rows.get(db, old["memory_id"])
-            if memory is not None and memory.state == "active":
-                self.services.memory.archive(old["memory_id"], actor=self.actor)
-        audit_log.record(db, at=now, actor=self.actor, action="close", entity="fact",
-                         entity_id=old["id"], before={"status": "active", "value": old["value"]},
-                         after={"status": "closed", "valid_to": valid_to,
-                                "superseded_by": new_id})
-        self.counts.closed += 1
-
     # -- forgetting -------------------------------------------------------------------------
     def redact_orphans(self) -> int:
         """A fact whose every source was forgotten must not keep quoting it."""
-        bank = self.services.bank
-        orphans = [r[0] for r in bank.db().execute(
-            "SELECT id FROM profile_facts f WHERE evidence != ? AND NOT EXISTS "
-            "(SELECT 1 FROM fact_sources s WHERE s.fact_id = f.id)", [FORGOTTEN]).fetchall()]
-        now = self.services.clock.now_iso()
-        for fact_id in orphans:
-            with bank.write() as db:
-                fact = fact_rows.get(db, fact_id)
-                if fact is None:
-                    continue
-                fact_rows.update(db, fact_id, value=FORGOTTEN, evidence=FORGOTTEN,
-                                 status="closed", superseded_at=fact["superseded_at"] or now)
-                audit_log.redact(db, "fact", fact_id)
-                audit_log.record(db, at=now, actor=self.actor, action="redact", entity="fact",
-                                 entity_id=fact_id, note="every source memory was forgotten")
-                if fact["memory_id"] and memory_rows.get(db, fact["memory_id"]) is not None:
-                    self.services.memory.forget(fact["memory_id"], actor=self.actor)
-            self.counts.redacted += 1
-        return len(orphans)
+        redacted = self.facts.redact_orphans(actor=self.actor)
+        self.counts.redacted += len(redacted)
+        return len(redacted)
 
 
 # -- reading the profile --------------------------------------------------------------------

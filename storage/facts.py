@@ -48,6 +48,26 @@ def update(db: sqlite_utils.Database, fact_id: int, **changes: Any) -> None:
         db.execute(f"UPDATE profile_facts SET {sets} WHERE id = ?", [*changes.values(), fact_id])
 
 
+def delete(db: sqlite_utils.Database, fact_id: int) -> int:
+    """Removes the fact and its evidence links; a successor pointing at it lets go.
+
+    Returns how many evidence links went with it."""
+    evidence = db.execute("DELETE FROM fact_sources WHERE fact_id = ?", [fact_id]).rowcount
+    db.execute("UPDATE profile_facts SET superseded_by = NULL WHERE superseded_by = ?", [fact_id])
+    db.execute("DELETE FROM profile_facts WHERE id = ?", [fact_id])
+    return evidence
+
+
+def orphans(db: sqlite_utils.Database, redacted: str) -> list[int]:
+    """Derived facts not yet redacted whose every source memory is gone.
+
+    A fact in the person's own words (trust 'user', e.g. a correction) needs no source."""
+    return [r[0] for r in db.execute(
+        "SELECT id FROM profile_facts f WHERE evidence != ? AND trust != 'user' AND NOT EXISTS "
+        "(SELECT 1 FROM fact_sources s WHERE s.fact_id = f.id) ORDER BY id",
+        [redacted]).fetchall()]
+
+
 def add_source(db: sqlite_utils.Database, fact_id: int, memory_id: int, quote: str) -> bool:
     """True when this memory was not yet evidence for the fact (so confidence may grow)."""
     return db.execute("INSERT OR IGNORE INTO fact_sources (fact_id, memory_id, quote) "
