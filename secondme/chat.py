@@ -31,6 +31,7 @@ from .chat_context import (
 )
 from .clock import from_iso
 from .embeddings import prefer_single_thread_torch  # noqa: F401  (callers import it from here)
+from .profile_facts import known_user_name
 from .prompting import (
     BuiltPrompt,
     Persona,
@@ -229,7 +230,7 @@ class ChatSession:
                                      _EMPTY_PROMPT, history_ids, started, 0.0)
                 self._remember_turn(stub, "", None, {"error": "no reply"})
             raise
-        persona = Persona(settings.user_name, settings.assistant_name, svc.clock.now())
+        persona = Persona(known_user_name(svc), settings.assistant_name, svc.clock.now())
         inputs = PromptInputs(
             persona=persona, question=question, memories=[memory_item(h, settings.user_name, settings.assistant_name)
                       for h in hits],

@@ -231,8 +231,9 @@ def test_life_uses_months_then_later_weeks_and_days_plus_facts(ana):
             kinds[level] = kinds.get(level, 0) + 1
         else:
             kinds["fact"] = kinds.get("fact", 0) + 1
-    # April's month, week 23 (3–9 June), then the days after it: 11 June
-    assert kinds == {"month": 1, "week": 1, "day": 1, "fact": 1}
+    # April's month, week 23 (3–9 June), then the days after it: 11 June; the facts are
+    # the name and the cello being learned
+    assert kinds == {"month": 1, "week": 1, "day": 1, "fact": 2}
 
 
 def test_a_generation_cut_short_writes_nothing(ana):

@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Markdown
 
 from secondme.chat import ChatBusy, ChatSession, PreparedReply, prefer_single_thread_torch
+from secondme.profile_facts import known_user_name
 
 from ..messages import LoadState, RecallReady, ReplyFailed, ReplyFinished, ReplyTick
 from ..widgets.message import MessageView
@@ -56,12 +57,12 @@ class ChatScreen(Screen[None]):
 
     # -- layout ---------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        settings = self.services.settings
+        name = known_user_name(self.services)   # the name they told us, once known
         with Horizontal(id="body"):
             with Vertical(id="conversation"):
                 with VerticalScroll(id="transcript"):
                     yield Label(
-                        f"Hello {settings.user_name}. Tell me about your day, or ask me "
+                        f"Hello {name}. Tell me about your day, or ask me "
                         "anything: I answer from what I remember.", id="welcome")
                 yield Input(placeholder="Message Second Me…  (Enter to send)", id="prompt")
             yield RecallPanel(id="recall")
