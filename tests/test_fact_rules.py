@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
 import pytest
@@ -89,3 +90,27 @@ def test_the_issue_chat_gives_a_profile_with_the_right_attributes(bank, home):
                                 Clock(datetime(2024, 5, 8, 9)), embedder=HashingEmbedder(),
                                 model=FakeModel())
     assert known_user_name(configured) == "Samantha"
+
+
+async def test_the_app_greets_and_prompts_with_the_name_the_person_told(services, fake_model):
+    from textual.widgets import Input, Label
+
+    from tui.app import SecondMeApp
+    from tui.screens.chat import ChatScreen
+
+    services.memory.remember(f"User: {CHAT}\nSecond Me: Nice to meet you!", kind="turn",
+                             source="chat")
+    ProfileBuilder(services, use_llm=False).run()
+    fake_model.script = [["Hi ", "Sam"]]
+    app = SecondMeApp(services=services, start_scheduler=False, preload=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, ChatScreen)
+        welcome = app.screen.query_one("#welcome", Label)
+        assert str(welcome.render()).startswith("Hello Sam.")
+        await asyncio.to_thread(app.screen.loaded.wait, 10)
+        app.screen.query_one("#prompt", Input).value = "hi"
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert fake_model.prompts[-1].rstrip().endswith("Sam: hi\nSecond Me:")
