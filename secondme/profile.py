@@ -270,8 +270,8 @@ class ProfileBuilder:
         bank = self.services.bank
         now = self.services.clock.now_iso()
         with bank.write() as db:
-            for candidate in candidates:
-                self._apply(db, candidate, now)
+            for candidate in (c for c in candidates if memory_rows.get(db, c.memory_id)):
+                self._apply(db, candidate, now)   # (a memory forgotten meanwhile gives none)
             job_rows.set_watermark(db, JOB, {"last_id": batch[-1].id}, now)
 
     def _apply(self, db, c: Candidate, now: str) -> None:
@@ -359,18 +359,25 @@ class ProfileBuilder:
         now = self.services.clock.now_iso()
         for fact_id in orphans:
             with bank.write() as db:
-                fact = fact_rows.get(db, fact_id)
-                if fact is None:
-                    continue
-                fact_rows.update(db, fact_id, value=FORGOTTEN, evidence=FORGOTTEN,
-                                 status="closed", superseded_at=fact["superseded_at"] or now)
-                audit_log.redact(db, "fact", fact_id)
-                audit_log.record(db, at=now, actor=self.actor, action="redact", entity="fact",
-                                 entity_id=fact_id, note="every source memory was forgotten")
-                if fact["memory_id"] and memory_rows.get(db, fact["memory_id"]) is not None:
-                    self.services.memory.forget(fact["memory_id"], actor=self.actor)
+                memory_id = redact_fact(db, fact_id, actor=self.actor, now=now)
+                if memory_id is not None:
+                    self.services.memory.forget(memory_id, actor=self.actor)
             self.counts.redacted += 1
         return len(orphans)
+
+
+def redact_fact(db, fact_id: int, *, actor: str, now: str) -> int | None:
+    """Blanks a fact left without evidence and closes it; returns its memory id to forget."""
+    fact = fact_rows.get(db, fact_id)
+    if fact is None:
+        return None
+    fact_rows.update(db, fact_id, value=FORGOTTEN, evidence=FORGOTTEN,
+                     status="closed", superseded_at=fact["superseded_at"] or now)
+    audit_log.redact(db, "fact", fact_id)
+    audit_log.record(db, at=now, actor=actor, action="redact", entity="fact",
+                     entity_id=fact_id, note="every source memory was forgotten")
+    mid = fact["memory_id"]
+    return int(mid) if mid and memory_rows.get(db, mid) is not None else None
 
 
 # -- reading the profile --------------------------------------------------------------------

@@ -29,6 +29,7 @@ from typing import Any
 
 from storage import audit as audit_log
 from storage import facts as fact_rows
+from storage import forgetting as forgetting_rows
 from storage import memories as memory_rows
 from storage import summaries as store
 
@@ -221,6 +222,8 @@ class Summarizer:
             if current is not None and current["sources_hash"] == digest:
                 self.counts.unchanged += 1  # another run got there first
                 return current["id"]
+            if not forgetting_rows.sources_exist(db, [(s.type, s.id) for s in sources]):
+                return None  # a source was forgotten while composing: the next run redoes it
             version = store.next_version(db, period.level, period.key)
             summary_id = store.insert(db, {
                 "level": period.level, "period_key": period.key,
