@@ -36,11 +36,13 @@ class Selection:
     memory_ids: list[int] = field(default_factory=list)
     session_ids: list[str] = field(default_factory=list)
     document_ids: list[int] = field(default_factory=list)
+    summary_ids: list[int] = field(default_factory=list)
     tombstone: bool = True       # False when a whole file or session goes (re-import knowingly)
 
     @property
     def empty(self) -> bool:
-        return not (self.memory_ids or self.session_ids or self.document_ids)
+        return not (self.memory_ids or self.session_ids or self.document_ids
+                    or self.summary_ids)
 
 
 @dataclass
@@ -104,6 +106,11 @@ class Forgetter:
         queue += store.document_memory_ids(db, selection.document_ids)
         for session_id in sessions:
             queue += store.session_memory_ids(db, session_id)
+        if selection.summary_ids:
+            summaries = store.summaries_above(db, selection.summary_ids)
+            queue += store.summary_memory_ids(db, summaries)
+            counts.summaries += store.delete_summaries(db, summaries)
+            store.redact_audit(db, "summary", summaries, audit_log.REDACTED)
         touched: dict[str, list[str]] = {}     # session → texts of its deleted messages
         hashes: list[str] = []
         seen: set[int] = set()

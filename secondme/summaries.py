@@ -36,6 +36,7 @@ from storage import summaries as store
 from .clock import from_iso, to_iso
 from .embeddings import Embedder
 from .extractive import central_sentences, check_summary, clean_generation, split_sentences
+from .forgetting import Selection
 from .llm.base import TextModel
 from .periods import Period, day_period, label_for, month_period, week_period
 from .turns import user_text
@@ -130,6 +131,10 @@ class Summarizer:
     # -- the pass ------------------------------------------------------------------------
     def run(self) -> SummarizeCounts:
         now = self.services.clock.now()
+        orphans = forgetting_rows.orphan_summaries(self.services.bank.db(), WITHDRAWN)
+        if orphans:  # left by an older version's forget: deleted before anything is rebuilt
+            self.counts.withdrawn += self.services.memory.forget_selection(
+                Selection(summary_ids=sorted(orphans)), actor=self.actor).summaries
         for step in (self._sessions, self._days, self._weeks, self._months, self._life):
             if self.cancelled:
                 break

@@ -38,6 +38,26 @@ def summaries_using(db: Db, memory_ids: Iterable[int]) -> set[int]:
             f"SELECT summary_id FROM summary_sources WHERE source_type = 'memory' "
             f"AND source_id IN ({m}) UNION SELECT id FROM summaries WHERE memory_id IN ({m})",
             [*chunk, *chunk]).fetchall())
+    return summaries_above(db, found)
+
+
+def orphan_summaries(db: Db, withdrawn_text: str) -> set[int]:
+    """Summaries that lost a source to an older forget: marked withdrawn, fewer links than
+    their memory says they were made from, or a link to a row that no longer exists."""
+    return {r[0] for r in db.execute(
+        "SELECT s.id FROM summaries s WHERE s.text = ? "
+        "OR EXISTS (SELECT 1 FROM memories m WHERE m.id = s.memory_id AND "
+        "json_extract(m.meta, '$.sources') > (SELECT count(*) FROM summary_sources l "
+        "WHERE l.summary_id = s.id)) "
+        "OR EXISTS (SELECT 1 FROM summary_sources l WHERE l.summary_id = s.id AND ("
+        "(l.source_type = 'memory' AND NOT EXISTS (SELECT 1 FROM memories m "
+        "WHERE m.id = l.source_id)) OR (l.source_type = 'summary' AND NOT EXISTS "
+        "(SELECT 1 FROM summaries o WHERE o.id = l.source_id))))", [withdrawn_text])}
+
+
+def summaries_above(db: Db, summary_ids: Iterable[int]) -> set[int]:
+    """These summaries and every summary built from them."""
+    found = set(summary_ids)
     frontier = set(found)
     while frontier:
         above: set[int] = set()

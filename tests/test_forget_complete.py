@@ -98,6 +98,22 @@ def test_forgetting_the_only_memory_of_a_day_deletes_and_rebuilds_its_summaries(
     assert_gone(svc, "xylophage", tmp_path)
 
 
+def test_summaries_an_older_forget_left_behind_are_deleted_at_the_next_run(at):
+    from storage import memories as memory_rows
+
+    svc = at(datetime(2024, 5, 10, 9, 0))
+    secret = svc.memory.remember("LEGACY zqxlegacy notes.", at=datetime(2024, 5, 1, 10, 0))
+    svc.memory.remember("I planted tomatoes in the garden.", at=datetime(2024, 5, 3, 10, 0))
+    jobs(svc)
+    with svc.bank.write() as db:          # what forget did before: row and links only
+        memory_rows.delete_everywhere(db, secret)
+    assert "zqxlegacy" in summary_texts(svc)
+    jobs(svc)
+    assert "zqxlegacy" not in summary_texts(svc)
+    assert occurrences(svc.bank.db(), "zqxlegacy") == {}
+    assert {"day", "week", "life"} <= {s["level"] for s in summaries_view(svc)}
+
+
 # -- 12.2: a chat turn ----------------------------------------------------------------------------
 def test_forgetting_a_chat_turn_reaches_messages_title_summaries_facts_and_audit(at, tmp_path):
     svc = at(datetime(2024, 5, 1, 12, 0))
