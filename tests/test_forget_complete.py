@@ -287,3 +287,33 @@ def test_kill_9_inside_forget_leaves_it_whole_or_undone(tmp_path):
                                  [victim]).fetchone()[0]
         assert still_there == 1 or b"qxkillnine" not in segments
         assert still_there == 1           # one transaction: the forget simply did not happen
+
+
+def test_a_forgotten_chatgpt_turn_and_its_messages_stay_forgotten_on_reimport(services,
+                                                                              tmp_path):
+    import json
+
+    from secondme.forget_sources import resolve
+    from secondme.importers import parse_chatgpt
+
+    sample = Path(__file__).resolve().parents[1] / "assets" / "sample-chatgpt.json"
+    export = tmp_path / "conversations.json"
+    export.write_bytes(sample.read_bytes())
+    import_paths(services, [export])
+    question = parse_chatgpt(sample.read_bytes(), fallback_time=datetime(2024, 7, 1)) \
+        .conversations[0].messages[0].text
+    needle = question[:40].lower()
+    db = services.bank.db()
+    (turn,) = [r[0] for r in db.execute("SELECT id FROM memories WHERE kind = 'turn' AND "
+                                        "text LIKE ?", [f"%{question[:40]}%"])]
+    services.memory.forget(turn)
+    assert occurrences(db, needle) == {}
+    data = json.loads(sample.read_text())
+    data[1]["title"] = "Porto weekend ideas (renamed)"       # the file changed elsewhere
+    export.write_text(json.dumps(data))
+    import_paths(services, [export])
+    assert occurrences(db, needle) == {}                     # tombstoned: not back
+    selection, _ = resolve(services.bank, str(export))
+    done = services.memory.forget_selection(selection).as_dict()
+    assert done["sessions"] == 4 and done["documents"] == 1
+    assert occurrences(db, "porto") == {}
