@@ -56,3 +56,21 @@ def test_forget_source_import_run_and_session(env, tmp_path):
     assert search(env, "qzrunword") == []
     bad = run(["forget", "--source", "session:nope", "--yes"], env, check=False)
     assert bad.returncode == 2 and "no chat session" in bad.stderr
+
+
+def test_issue_12_1_reproduction_through_the_cli(env):
+    """remember at 05-01 and 05-03, summarize, `memory forget N --yes`, summarize → none has it."""
+    first = json.loads(run(["remember", "DAYONLY qzdayword my therapist notes", "--at",
+                            "2024-05-01", "--json"], env).stdout)["id"]
+    run(["remember", "Lunch with Sam at the harbour", "--at", "2024-05-03"], env)
+    run(["jobs", "run", "summarize", "--no-llm", "--now", "2024-05-10"], env)
+
+    def texts() -> str:
+        items = json.loads(run(["summaries", "--history", "--json"], env).stdout)["summaries"]
+        return "\n".join(s["text"] for s in items)
+
+    assert "qzdayword" in texts()
+    run(["memory", "forget", str(first), "--yes"], env)
+    assert "qzdayword" not in texts()
+    run(["jobs", "run", "summarize", "--no-llm", "--now", "2024-05-10"], env)
+    assert "qzdayword" not in texts() and "harbour" in texts()
