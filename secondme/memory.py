@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from storage import Bank
 from storage import audit as audit_log
@@ -17,6 +17,9 @@ from storage.records import Memory
 
 from .clock import Clock, days_between, from_iso, to_iso
 from .decay import DecayParams, initial_strength, reinforced_strength, retention, should_archive
+
+if TYPE_CHECKING:
+    from .forgetting import ForgetCounts, Selection
 
 NEVER_FADE_KINDS = ("fact",)
 
@@ -239,17 +242,18 @@ class MemoryService:
                         self._notify("archive", memory.id)
 
     def forget(self, memory_id: int, actor: str = "user") -> dict[str, int]:
-        """Hard delete everywhere, leaving only a content-free audit entry."""
-        now = self.clock.now_iso()
-        with self.bank.write() as db:
-            if rows.get(db, memory_id) is None:
-                raise MemoryNotFound(memory_id)
-            db.execute("PRAGMA secure_delete = ON")  # zero the row's freed bytes too
-            removed = rows.delete_everywhere(db, memory_id)
-            audit_log.redact(db, "memory", memory_id)
-            audit_log.record(db, at=now, actor=actor, action="forget", entity="memory",
-                             entity_id=memory_id, after=removed)
-        with self.bank.write() as db:  # its own transaction: the delete is already safe
-            rows.scrub_deleted_text(db)
-        self._notify("forget", memory_id)
-        return removed
+        """Forgets everywhere it reached (see secondme.forgetting), in one transaction,
+        leaving only content-free audit entries."""
+        from .forgetting import Selection
+
+        if rows.get(self.bank.db(), memory_id) is None:
+            raise MemoryNotFound(memory_id)
+        return self.forget_selection(Selection(memory_ids=[memory_id]), actor=actor).as_dict()
+
+    def forget_selection(self, selection: Selection, *, actor: str = "user",
+                         dry_run: bool = False) -> ForgetCounts:
+        """Many memories, sessions or imported documents at once (`forget --source`)."""
+        from .forgetting import Forgetter
+
+        return Forgetter(self.bank, self.clock, self._notify).forget(
+            selection, actor=actor, dry_run=dry_run)

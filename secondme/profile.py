@@ -22,6 +22,7 @@ from typing import Any
 
 from storage import facts as fact_rows
 from storage import jobs as job_rows
+from storage import memories as memory_rows
 
 from .extractive import split_sentences
 from .fact_rules import ATTRIBUTES, extract
@@ -258,8 +259,8 @@ class ProfileBuilder:
         bank = self.services.bank
         now = self.services.clock.now_iso()
         with bank.write() as db:
-            for candidate in candidates:
-                self._apply(db, candidate)
+            for candidate in (c for c in candidates if memory_rows.get(db, c.memory_id)):
+                self._apply(db, candidate)   # (a memory forgotten meanwhile gives none)
             job_rows.set_watermark(db, JOB, {"last_id": batch[-1].id}, now)
 
     def _apply(self, db, c: Candidate) -> None:

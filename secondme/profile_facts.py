@@ -25,6 +25,7 @@ from typing import Any
 
 from storage import audit as audit_log
 from storage import facts as fact_rows
+from storage import memories as memory_rows
 
 from .clock import from_iso
 from .config import Settings
@@ -270,3 +271,19 @@ class ProfileFacts:
         except MemoryNotFound:
             return 0
         return 1
+
+
+def redact_fact(db: Any, fact_id: int, *, actor: str, now: str) -> int | None:
+    """The in-transaction form of `ProfileFacts.redact`, for a caller that already holds the
+    write (forgetting): blanks and closes the fact, clears its audit text, and returns its
+    memory id for the caller to forget after its own deletes (None when there is none)."""
+    fact = fact_rows.get(db, fact_id)
+    if fact is None:
+        return None
+    fact_rows.update(db, fact_id, value=FORGOTTEN, evidence=FORGOTTEN,
+                     status="closed", superseded_at=fact["superseded_at"] or now)
+    audit_log.redact(db, ENTITY, fact_id)
+    audit_log.record(db, at=now, actor=actor, action="redact", entity=ENTITY,
+                     entity_id=fact_id, note="every source memory was forgotten")
+    mid = fact["memory_id"]
+    return int(mid) if mid and memory_rows.get(db, mid) is not None else None

@@ -29,12 +29,14 @@ from typing import Any
 
 from storage import audit as audit_log
 from storage import facts as fact_rows
+from storage import forgetting as forgetting_rows
 from storage import memories as memory_rows
 from storage import summaries as store
 
 from .clock import from_iso, to_iso
 from .embeddings import Embedder
 from .extractive import central_sentences, check_summary, clean_generation, split_sentences
+from .forgetting import Selection
 from .llm.base import TextModel
 from .periods import Period, day_period, label_for, month_period, week_period
 from .turns import user_text
@@ -129,6 +131,10 @@ class Summarizer:
     # -- the pass ------------------------------------------------------------------------
     def run(self) -> SummarizeCounts:
         now = self.services.clock.now()
+        orphans = forgetting_rows.orphan_summaries(self.services.bank.db(), WITHDRAWN)
+        if orphans:  # left by an older version's forget: deleted before anything is rebuilt
+            self.counts.withdrawn += self.services.memory.forget_selection(
+                Selection(summary_ids=sorted(orphans)), actor=self.actor).summaries
         for step in (self._sessions, self._days, self._weeks, self._months, self._life):
             if self.cancelled:
                 break
@@ -221,6 +227,8 @@ class Summarizer:
             if current is not None and current["sources_hash"] == digest:
                 self.counts.unchanged += 1  # another run got there first
                 return current["id"]
+            if not forgetting_rows.sources_exist(db, [(s.type, s.id) for s in sources]):
+                return None  # a source was forgotten while composing: the next run redoes it
             version = store.next_version(db, period.level, period.key)
             summary_id = store.insert(db, {
                 "level": period.level, "period_key": period.key,

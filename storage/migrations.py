@@ -192,6 +192,30 @@ def m003_profile_fact_method(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE profile_facts ADD COLUMN method TEXT NOT NULL DEFAULT 'llm'")
 
 
+@migrations()
+def m004_forget_tombstones(db: sqlite_utils.Database) -> None:
+    """Forgotten content stays forgotten: tombstones by content hash, and import runs.
+
+    Also merges the full-text index once, so a token left in an old segment by a
+    forget interrupted before its FTS optimize (older versions) is gone too.
+    """
+    db.execute("""
+        CREATE TABLE forgotten (
+            content_hash TEXT PRIMARY KEY,
+            forgotten_at TEXT NOT NULL
+        )
+    """)
+    db.execute("""
+        CREATE TABLE import_runs (
+            id INTEGER PRIMARY KEY,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            audit_from INTEGER NOT NULL,
+            audit_to INTEGER
+        )
+    """)
+    db.execute("INSERT INTO memories_fts(memories_fts) VALUES ('optimize')")
+
 def apply(db: sqlite_utils.Database) -> list[str]:
     """Applies pending migrations; returns the names applied (empty when up to date)."""
     pending = [m.name for m in migrations.pending(db)]

@@ -9,6 +9,7 @@ import pytest
 from secondme.clock import Clock
 from secondme.config import load_settings
 from secondme.extractive import central_sentences, check_summary, clean_generation
+from secondme.memory import MemoryNotFound
 from secondme.periods import day_period, month_period, week_period
 from secondme.services import build_services
 from secondme.summaries import Summarizer, summaries_view
@@ -252,7 +253,7 @@ def test_a_generation_cut_short_writes_nothing(ana):
     assert summaries_view(svc, history=True) == []
 
 
-def test_forgetting_a_source_withdraws_the_old_versions_up_the_chain(ana):
+def test_forgetting_a_source_deletes_the_versions_up_the_chain(ana):
     svc, model = ana()
     seed(svc)
     summarize(svc, model)
@@ -261,12 +262,14 @@ def test_forgetting_a_source_withdraws_the_old_versions_up_the_chain(ana):
     (secret, _), _ = store.memories_between(svc.bank.db(), "2024-04-29T00:00:00",
                                             "2024-04-30T00:00:00")
     svc.memory.forget(secret)
+    for old in (old_day, old_week):               # deleted at once, with their memories
+        assert store.get(svc.bank.db(), old["id"]) is None
+        with pytest.raises(MemoryNotFound):
+            svc.memory.get(old["memory_id"])
+    assert store.current(svc.bank.db(), "life", "life") is None
     counts = summarize(svc, model)
-    assert counts.withdrawn >= 3                  # the day, its week and month, the life
-    for old in (old_day, old_week):
-        row = store.get(svc.bank.db(), old["id"])
-        assert row["is_current"] == 0 and row["text"].startswith("[withdrawn")
-        assert row["memory_id"] is None           # its memory was deleted, not archived
+    assert counts.created >= 3                    # the day, its week and the life, rebuilt
     new_day = store.current(svc.bank.db(), "day", "2024-04-29")
     assert "Mount Rigi" not in new_day["text"] and "risotto" in new_day["text"]
     assert len(store.sources(svc.bank.db(), new_day["id"])) == 1
+    assert all("Mount Rigi" not in s["text"] for s in summaries_view(svc, history=True))

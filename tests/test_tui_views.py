@@ -16,6 +16,14 @@ from tui.screens.viewkit import ConfirmModal, TextPromptModal
 from .bankdata import seed_views
 
 
+async def settle(pilot, condition, seconds: float = 10.0) -> None:
+    """Forgetting runs in a worker thread: wait until its result shows (caller asserts)."""
+    for _ in range(int(seconds / 0.02)):
+        if condition():
+            return
+        await pilot.pause(0.02)
+
+
 class ViewApp(App[None]):
     """Just the view under test, on top of an empty base screen."""
 
@@ -105,7 +113,7 @@ async def test_timeline_pin_forget_restore_ask_first(services):
         await pilot.press("f")
         assert "cannot be undone" in app.screen.question
         await pilot.click("#yes")
-        await pilot.pause()
+        await settle(pilot, lambda: len(options(screen, "#tl-memories")) == 2)
         with pytest.raises(MemoryNotFound):
             services.memory.get(ids["umbrella"])
         assert len(options(screen, "#tl-memories")) == 2
@@ -123,7 +131,7 @@ async def test_timeline_enter_opens_the_inspector_and_comes_back_refreshed(servi
         assert isinstance(app.screen, MemoryInspectorScreen)
         await pilot.press("f")
         await pilot.press("y")
-        await pilot.pause()
+        await settle(pilot, lambda: app.screen is screen)
         assert app.screen is screen                  # forgetting closes the inspector
         assert all("Long lunch" not in m for m in options(screen, "#tl-memories"))
 

@@ -189,7 +189,8 @@ def forget(ctx: typer.Context, memory_id: IdArg,
            yes: Annotated[bool, typer.Option("--yes", "-y", help="Don't ask for confirmation.")]
            = False,
            now: NowOpt = None, as_json: JsonOpt = False) -> None:
-    """Delete a memory for good: its row, search index entry, summary links and fact evidence."""
+    """Delete a memory for good: its row, chat messages, search index entry, the summaries
+    built from it and its fact evidence."""
     services = state(ctx).services(now)
     memory = services.memory.get(memory_id)
     if not yes:
@@ -201,7 +202,8 @@ def forget(ctx: typer.Context, memory_id: IdArg,
     if as_json:
         emit_json({"id": memory_id, "forgotten": True, "removed": removed})
     else:
-        typer.echo(f"Forgot #{memory_id}: removed the memory, "
-                   f"{removed.get('summary_links', 0)} summary link(s) and "
+        typer.echo(f"Forgot #{memory_id}: removed the memory, {removed.get('messages', 0)} "
+                   f"message(s), {removed.get('summaries', 0)} summary(ies) built from it "
+                   f"(rebuilt without it at the next summarize run) and "
                    f"{removed.get('fact_evidence', 0)} piece(s) of fact evidence. "
                    "Only a content-free audit entry remains.")

@@ -23,6 +23,7 @@ from typing import Any
 
 from storage.sqlcipher import DatabaseError
 
+from ..forget_sources import recorded_run
 from .base import (
     KIND_CHATGPT,
     KIND_JSONL,
@@ -191,7 +192,7 @@ class ImportService:
         report = ImportReport(outcomes=list(missing))
         total = len(candidates)
         seen_paths = {str(c.path) for c in candidates}
-        with self._batch_durability():
+        with self._batch_durability(), recorded_run(self.bank, self.clock):
             for done, candidate in enumerate(candidates):
                 if progress is not None:
                     progress(done, total, str(candidate.path))

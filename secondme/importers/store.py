@@ -16,6 +16,7 @@ from typing import Any
 
 from storage import audit as audit_log
 from storage import memories as rows
+from storage.forgetting import tombstoned
 from storage.sqlcipher import sqlite_utils
 
 from ..clock import to_iso
@@ -154,6 +155,9 @@ def write_note(db: Db, info: FileInfo, note: NoteDocument, now: str,
 
     chunk_meta = {k: v for k, v in note.meta().items() if k != "front_matter"}
     source = source_for(info.kind)
+    # Chunks the person forgot stay forgotten (`remember` the text to bring it back).
+    forgotten = tombstoned(db, [rows.content_hash(rows.clean_text(c.text).strip())
+                                for c in note.chunks])
     for chunk in note.chunks:
         text = rows.clean_text(chunk.text).strip()
         if not text:
@@ -165,6 +169,9 @@ def write_note(db: Db, info: FileInfo, note: NoteDocument, now: str,
         if matches:
             kept = matches.pop(0)
             _keep(db, kept, to_iso(event_at), source_ref, revived, now, result)
+            continue
+        if rows.content_hash(text) in forgotten:
+            result.bump("forgotten")
             continue
         _create(db, _memory_record(kind="note", text=text, event_at=event_at, now=now,
                                    source=source, source_ref=source_ref, document_id=doc_id,
@@ -240,8 +247,10 @@ def write_chat(db: Db, info: FileInfo, export: ChatExport, now: str,
             db.execute("UPDATE sessions SET last_active_at = ? WHERE id = ?", [last, session_id])
         ids = {r[0]: r[1] for r in db.execute(
             "SELECT source_ref, id FROM messages WHERE session_id = ?", [session_id])}
+        forgotten = tombstoned(db, [rows.content_hash(rows.clean_text(m.text))
+                                    for m in conv.messages])
         for msg in conv.messages:
-            if msg.id in ids:
+            if msg.id in ids or rows.content_hash(rows.clean_text(msg.text)) in forgotten:
                 continue
             cursor = db.execute(
                 "INSERT INTO messages (session_id, role, text, created_at, source, source_ref) "
@@ -257,7 +266,7 @@ def write_chat(db: Db, info: FileInfo, export: ChatExport, now: str,
             if turn.key in have:
                 continue
             text = turn.text().strip()
-            if not text:
+            if not text or tombstoned(db, [rows.content_hash(rows.clean_text(text))]):
                 continue
             ref = {"path": info.path, "conversation_id": conv.id, "title": conv.title,
                    "turn": turn.key, "messages": [ids[m] for m in turn.message_ids if m in ids]}

@@ -205,10 +205,24 @@ class MemoryActions:
         if memory is None:
             return
 
-        def apply() -> None:
-            self.services.memory.forget(memory.id)
+        def done(error: str | None) -> None:
+            if error:
+                self.notify(f"Could not forget #{memory.id}: {error}", severity="error")  # type: ignore[attr-defined]
+                return
             self.notify(f"Memory #{memory.id} forgotten.")  # type: ignore[attr-defined]
             self.after_change("forget", memory.id)
+
+        def work() -> None:
+            # Forgetting rewrites summaries, facts and the search index: off the UI loop.
+            try:
+                self.services.memory.forget(memory.id)
+                error = None
+            except Exception as exc:  # shown to the person, never a crash of the app
+                error = str(exc)
+            self.app.call_from_thread(done, error)  # type: ignore[attr-defined]
+
+        def apply() -> None:
+            self.run_worker(work, thread=True, group="forget")  # type: ignore[attr-defined]
 
         self._confirm(f"Forget memory #{memory.id} for good? It is deleted everywhere: its text, "
                       "the search index, summaries' sources and facts' evidence. This cannot be "
