@@ -19,11 +19,14 @@ from mcp.client.stdio import StdioServerParameters
 
 from secondme.clock import Clock
 from secondme.config import load_settings
+from secondme.embedding_service import embed_pending
+from secondme.embeddings import DEFAULT_EMBEDDING_NAME
 from secondme.jobs import run as run_jobs
 from secondme.jobs.runner import JobOptions
 from secondme.mcp.access import McpAccess
 from secondme.services import build_services
 from storage import FAST_KDF, create_bank, unlock_bank
+from storage import mcp as mcp_rows
 
 from .cli_runner import ROOT, run
 from .conftest import PASSPHRASE
@@ -73,7 +76,7 @@ async def test_a_granted_client_uses_every_tool_and_the_owner_sees_it_all(home, 
         hit = found["hits"][0]
         assert CANARY in hit["text"] and hit["text"].startswith("<memory_data>")
         assert {"id", "date", "source", "score", "trust"} <= set(hit)
-        failed, none = await call(session, "search", query=CANARY, until="2024-04-01")
+        failed, none = await call(session, "search", query=CANARY, until="2024-03-31")
         assert not failed and none["hits"] == []
         failed, memory = await call(session, "fetch", id=hit["id"])
         assert not failed and CANARY in memory["text"] and memory["trust"] == "user"
@@ -127,7 +130,7 @@ async def test_revoked_unknown_and_out_of_scope_clients_are_refused_with_nothing
                 if name != client:
                     continue
                 failed, text = await call(session, tool, **args)
-                assert failed and text.startswith("Refused:") and why in text
+                assert failed and "Refused:" in text and why in text
                 assert CANARY not in text and "Lyon" not in text
     bank = unlock_bank(home, PASSPHRASE)
     services = build_services(load_settings(home), bank, Clock(datetime(2024, 5, 1, 12)))
@@ -142,24 +145,41 @@ async def test_without_a_passphrase_every_tool_says_locked_and_how_to_fix(home):
     async with connect(params("test", home, passphrase=None)) as session:
         assert {t.name for t in (await session.list_tools()).tools} == TOOLS
         failed, text = await call(session, "search", query="x")
-        assert failed and text.startswith("Second Me is locked:")
+        assert failed and "Second Me is locked:" in text
         assert "SECONDME_PASSPHRASE" in text and "keyring" in text
+
+
+class PosingEmbedder(HashingEmbedder):
+    """Stores vectors under the real model's name, so the server must load that model to
+    search: seconds in which a call is open (and can be killed)."""
+
+    @property
+    def name(self) -> str:
+        return DEFAULT_EMBEDDING_NAME
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="finds the server through /proc")
 async def test_kill_9_mid_call_leaves_the_bank_healthy(home):
     services = seed(home)
+    services = build_services(services.settings, services.bank, services.clock,
+                              embedder=PosingEmbedder(dim=384))
+    embed_pending(services)
     McpAccess(services).grant("test")
     services.close()
-    async with connect(params("test", home)) as session:
-        pids = server_pids()
-        assert len(pids) == 1
-        # The first search loads the embedding model: seconds in which the call is open.
-        task = asyncio.ensure_future(call(session, "search", query="lucky word"))
-        await asyncio.sleep(1.0)
-        os.kill(pids[0], signal.SIGKILL)
-        with pytest.raises(BaseException):  # noqa: B017  (the transport reports it its own way)
-            await asyncio.wait_for(task, 30)
+    watcher = unlock_bank(home, PASSPHRASE)
+    try:
+        async with connect(params("test", home)) as session:
+            [pid] = server_pids()
+            task = asyncio.ensure_future(call(session, "search", query="lucky word"))
+            deadline = time.monotonic() + 60
+            while not [e for e in mcp_rows.access_log(watcher.db()) if e["outcome"] == "started"]:
+                assert time.monotonic() < deadline and not task.done()
+                await asyncio.sleep(0.05)
+            os.kill(pid, signal.SIGKILL)              # the call is logged and still running
+            with pytest.raises(BaseException):  # noqa: B017  (the transport reports it its way)
+                await asyncio.wait_for(task, 30)
+    finally:
+        watcher.close()
     bank = unlock_bank(home, PASSPHRASE)
     try:
         assert bank.integrity()["ok"]
@@ -167,9 +187,9 @@ async def test_kill_9_mid_call_leaves_the_bank_healthy(home):
                                   embedder=HashingEmbedder())
         access = McpAccess(services)
         [entry] = access.log()
-        assert entry["outcome"] == "started"          # killed between the log and the answer
+        assert entry["outcome"] == "started"          # shown as 'interrupted' by `mcp log`
         access.finish_call(access.begin_call("test", "search", "after"), results=0)
-        assert services.memory.count() == 2
+        assert services.memory.count() >= 2
     finally:
         bank.close()
 
