@@ -97,7 +97,7 @@ class McpAccessScreen(Screen[None]):
     def action_reload(self) -> None:
         self.load()
 
-    @work(thread=True, exclusive=True, group="mcp-access", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="mcp-load", exit_on_error=False)
     def load(self, note: str | None = None) -> None:
         try:
             self.post_message(AccessLoaded(self.access.inbox(),
@@ -105,7 +105,8 @@ class McpAccessScreen(Screen[None]):
         except Exception as exc:  # a locked or closing bank: say so, don't crash the app
             self.post_message(AccessLoaded([], [], f"Could not read the access log: {exc}"))
 
-    @work(thread=True, exclusive=True, group="mcp-access", exit_on_error=False)
+    # Its own group: the reload that follows the closing confirmation must not cancel it.
+    @work(thread=True, group="mcp-decide", exit_on_error=False)
     def decide(self, item_id: int, approve: bool) -> None:
         try:
             if approve:
@@ -118,7 +119,7 @@ class McpAccessScreen(Screen[None]):
             note = str(exc)
         except Exception as exc:
             note = f"Could not decide #{item_id}: {exc}"
-        self.load(note)
+        self.app.call_from_thread(self.load, note)
 
     @on(AccessLoaded)
     def _show(self, event: AccessLoaded) -> None:
