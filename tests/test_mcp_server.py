@@ -10,6 +10,8 @@ import asyncio
 import json
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from datetime import datetime
@@ -227,13 +229,31 @@ async def test_works_while_the_app_and_its_scheduler_hold_the_bank(home):
         services.close()
 
 
-def test_cli_refuses_bad_input_in_one_line(home):
+def test_closing_stdin_ends_the_server_cleanly(home):
     seed(home).close()
-    env = {"SECONDME_PASSPHRASE": PASSPHRASE}
+    server = subprocess.Popen([sys.executable, "-m", "secondme", "mcp", "--client", "test"],
+                              cwd=ROOT, env={**os.environ, **server_env(home)},
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE)
+    _, err = server.communicate(b"", timeout=60)            # EOF straight away
+    assert server.returncode == 0, err.decode()
+    assert b"Traceback" not in err
+
+
+def test_owner_commands_and_one_line_errors(home):
+    services = seed(home)
+    access = McpAccess(services)
+    access.grant("claude", "search,remember", "30d")
+    access.begin_call("claude", "search", "where do I live")     # then killed: never finished
+    services.close()
+    env = {"SECONDME_PASSPHRASE": PASSPHRASE, "SECONDME_NOW": NOW}
+    [client] = json.loads(run(["mcp", "clients", "--json"], env).stdout)["clients"]
+    assert (client["name"], client["scopes"], client["status"], client["rate_per_minute"]) == \
+        ("claude", ["search", "remember"], "active", 60)
+    assert "claude  search(where do I live)  [interrupted]" in run(["mcp", "log"], env).stdout
     for args in (["mcp", "grant", "x", "--scopes", "delete"], ["mcp", "revoke", "nobody"],
                  ["inbox", "approve", "42"], ["mcp", "grant", "bad name"],
                  ["mcp", "grant", "x", "--expires", "soon"]):
         proc = run(args, env, check=False)
         assert proc.returncode == 2, (args, proc.stderr)
         assert proc.stderr.startswith("error:") and "Traceback" not in proc.stderr
-    assert NOW  # the fixed clock the servers run with
