@@ -10,8 +10,9 @@ from ..config import ConfigError
 from ..memory import MemoryNotFound
 from ..unlock import PassphraseUnavailable
 from . import chat, core, evaluate, io, jobs, memory, profile, search, timeline  # noqa: F401  (registers commands)
-from . import inbox, mcp  # noqa: F401  (other AI tools: the MCP server and its inbox)
 from .app import app, root_callback
+from .inbox import inbox_app  # noqa: F401  (registers `secondme inbox`)
+from .mcp import mcp_app  # noqa: F401  (registers `secondme mcp`)
 
 app.callback(invoke_without_command=True)(root_callback)
 

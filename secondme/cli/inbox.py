@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from .app import JsonOpt, NowOpt, app, emit_json, state
-from .mcp import fail
+from .mcp import owner_errors
 
 inbox_app = typer.Typer(help="Review what other AI tools asked Second Me to remember.",
                         no_args_is_help=False)
@@ -44,12 +44,8 @@ def inbox_list(ctx: typer.Context, now: NowOpt = None, as_json: JsonOpt = False)
 def approve(ctx: typer.Context, item_id: ItemArg, now: NowOpt = None,
             as_json: JsonOpt = False) -> None:
     """Store a proposal as a memory (trust 'external', from the client that proposed it)."""
-    from ..mcp.access import ProposalNotFound
-
-    try:
+    with owner_errors():
         memory_id = _access(ctx, now).approve(item_id)
-    except ProposalNotFound as exc:
-        fail(str(exc))
     if as_json:
         emit_json({"inbox_id": item_id, "memory_id": memory_id})
     else:
@@ -59,10 +55,6 @@ def approve(ctx: typer.Context, item_id: ItemArg, now: NowOpt = None,
 @inbox_app.command()
 def reject(ctx: typer.Context, item_id: ItemArg, now: NowOpt = None) -> None:
     """Delete a proposal; nothing of it is kept."""
-    from ..mcp.access import ProposalNotFound
-
-    try:
+    with owner_errors():
         _access(ctx, now).reject(item_id)
-    except ProposalNotFound as exc:
-        fail(str(exc))
     typer.echo(f"Rejected #{item_id}; it was deleted.")

@@ -6,8 +6,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
+from collections.abc import Iterator
 from typing import Annotated
 
 import typer
@@ -24,6 +26,17 @@ ClientArg = Annotated[str, typer.Argument(help="The client's name, e.g. claude o
 def fail(message: str) -> None:
     typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(2)
+
+
+@contextlib.contextmanager
+def owner_errors() -> Iterator[None]:
+    """A bad name, scope or id, or a bank kept busy by another process: one line, exit 2."""
+    from ..mcp.access import Busy, ClientNotFound, ProposalNotFound
+
+    try:
+        yield
+    except (Busy, ClientNotFound, ProposalNotFound, ValueError) as exc:
+        fail(str(exc))
 
 
 def _access(ctx: typer.Context, now: str | None = None):
@@ -83,10 +96,8 @@ def grant(
     as_json: JsonOpt = False,
 ) -> None:
     """Allow a client to use your memory (or change, renew or re-allow its grant)."""
-    try:
+    with owner_errors():
         client = _access(ctx, now).grant(name, scopes, expires, rate)
-    except ValueError as exc:
-        fail(str(exc))
     if as_json:
         emit_json(client)
         return
@@ -99,12 +110,8 @@ def grant(
 @mcp_app.command()
 def revoke(ctx: typer.Context, name: ClientArg, now: NowOpt = None) -> None:
     """Stop a client: its next call is refused (and logged)."""
-    from ..mcp.access import ClientNotFound
-
-    try:
+    with owner_errors():
         _access(ctx, now).revoke(name)
-    except ClientNotFound as exc:
-        fail(str(exc))
     typer.echo(f"Revoked {name}. Its calls are refused from now on; `secondme mcp grant "
                f"{name}` allows it again.")
 

@@ -181,7 +181,12 @@ class McpAccess:
         removes it from the inbox, in one transaction. Returns the memory id."""
         memory = self.services.memory
         at = self.clock.now_iso()
-        with self.bank.write() as db:
+
+        def write() -> int:
+            with self.bank.write() as db:
+                return approve_in(db)
+
+        def approve_in(db) -> int:
             item = rows.get_proposal(db, item_id)
             if item is None:
                 raise ProposalNotFound(item_id)
@@ -194,14 +199,18 @@ class McpAccess:
             audit_log.record(db, at=at, actor="user", action="approve", entity="mcp_inbox",
                              entity_id=item_id, after={"memory_id": memory_id,
                                                        "client": item["client"]})
-        return memory_id
+            return memory_id
+        return retry_locked(write)
 
     def reject(self, item_id: int) -> None:
         at = self.clock.now_iso()
-        with self.bank.write() as db:
-            item = rows.get_proposal(db, item_id)
-            if item is None:
-                raise ProposalNotFound(item_id)
-            rows.delete_proposal(db, item_id)
-            audit_log.record(db, at=at, actor="user", action="reject", entity="mcp_inbox",
-                             entity_id=item_id, after={"client": item["client"]})
+
+        def write() -> None:
+            with self.bank.write() as db:
+                item = rows.get_proposal(db, item_id)
+                if item is None:
+                    raise ProposalNotFound(item_id)
+                rows.delete_proposal(db, item_id)
+                audit_log.record(db, at=at, actor="user", action="reject", entity="mcp_inbox",
+                                 entity_id=item_id, after={"client": item["client"]})
+        retry_locked(write)
