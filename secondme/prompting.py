@@ -128,7 +128,7 @@ class _Parts:
 
 
 def _memory_line(m: MemoryItem, sep: str, user_name: str = "") -> str:
-    tag = " (imported)" if m.trust == "import" else ""
+    tag = {"import": " (imported)", "external": " (from another AI tool)"}.get(m.trust, "")
     said = f"{user_name} said: " if m.kind == "turn" and user_name else ""
     return f"- [{_day(m.date)}{sep}{m.source}{tag}] {said}{as_data(m.text)}"
 

@@ -216,6 +216,64 @@ def m004_forget_tombstones(db: sqlite_utils.Database) -> None:
     """)
     db.execute("INSERT INTO memories_fts(memories_fts) VALUES ('optimize')")
 
+
+_TRUST_CHECK = "CHECK (trust IN ('user', 'assistant', 'import', 'derived'))"
+_TRUST_CHECK_EXTERNAL = "CHECK (trust IN ('user', 'assistant', 'import', 'derived', 'external'))"
+
+
+@migrations()
+def m006_mcp(db: sqlite_utils.Database) -> None:
+    """Other AI tools (MCP clients): grants, the access log, the inbox of proposed memories;
+    and trust 'external' for a proposal the owner approved.
+
+    Widening a CHECK needs no table rebuild: every existing row already satisfies the wider
+    constraint, so the stored CREATE statement is rewritten in place (SQLite's documented
+    procedure for relaxing constraints) and the schema version bumped so every connection,
+    in every process, reloads it.
+    """
+    sql = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' "
+                     "AND name = 'memories'").fetchone()[0]
+    if _TRUST_CHECK in sql:
+        version = db.execute("PRAGMA schema_version").fetchone()[0]
+        db.execute("PRAGMA writable_schema = ON")
+        db.execute("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'memories'",
+                   [sql.replace(_TRUST_CHECK, _TRUST_CHECK_EXTERNAL)])
+        db.execute(f"PRAGMA schema_version = {int(version) + 1}")
+        db.execute("PRAGMA writable_schema = OFF")
+    db.execute("""
+        CREATE TABLE mcp_clients (
+            name TEXT PRIMARY KEY,
+            scopes TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            expires_at TEXT,
+            revoked_at TEXT,
+            rate_per_minute INTEGER
+        )
+    """)
+    db.execute("""
+        CREATE TABLE mcp_access_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            client TEXT NOT NULL,
+            tool TEXT NOT NULL,
+            request TEXT NOT NULL DEFAULT '',
+            results INTEGER,
+            outcome TEXT NOT NULL CHECK (outcome IN ('started', 'ok', 'refused', 'error')),
+            reason TEXT
+        )
+    """)
+    db.execute("CREATE INDEX idx_mcp_access_client ON mcp_access_log(client, at)")
+    db.execute("""
+        CREATE TABLE mcp_inbox (
+            id INTEGER PRIMARY KEY,
+            client TEXT NOT NULL,
+            text TEXT NOT NULL,
+            proposed_at TEXT NOT NULL
+        )
+    """)
+
+
 def apply(db: sqlite_utils.Database) -> list[str]:
     """Applies pending migrations; returns the names applied (empty when up to date)."""
     pending = [m.name for m in migrations.pending(db)]

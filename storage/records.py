@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 MEMORY_KINDS = ("turn", "note", "summary", "fact", "remember")
-TRUST_LEVELS = ("user", "assistant", "import", "derived")
+TRUST_LEVELS = ("user", "assistant", "import", "derived", "external")
 
 
 @dataclass

@@ -26,11 +26,13 @@ VIEWS = {
     "profile": ("tui.screens.profile", "ProfileScreen"),
     "search": ("tui.screens.search", "SearchScreen"),
     "inspector": ("tui.screens.inspector", "MemoryInspectorScreen"),
+    "access": ("tui.screens.mcp_access", "McpAccessScreen"),
 }
 VIEW_HELP = {
     "timeline": "Your memories by date, faded ones too",
     "profile": "What Second Me believes about you, with evidence",
     "search": "Search everything you told or imported",
+    "access": "MCP access: what other AI tools read, and their proposals to review",
 }
 IDLE_CHECK_SECONDS = 15.0
 # What counts as the person being there: typing, clicking, scrolling, pasting.

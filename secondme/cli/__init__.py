@@ -11,6 +11,8 @@ from ..memory import MemoryNotFound
 from ..unlock import PassphraseUnavailable
 from . import chat, core, evaluate, forget, io, jobs, memory, profile, search, timeline  # noqa: F401  (registers commands)
 from .app import app, root_callback
+from .inbox import inbox_app  # noqa: F401  (registers `secondme inbox`)
+from .mcp import mcp_app  # noqa: F401  (registers `secondme mcp`)
 
 app.callback(invoke_without_command=True)(root_callback)
 
