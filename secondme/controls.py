@@ -18,11 +18,12 @@ from storage import facts as fact_rows
 from storage.records import Memory
 
 from .clock import days_between, from_iso
+from .errors import InvalidInput, NotFound
 
 FACT_ENTITY = "fact"
 
 
-class FactNotFound(LookupError):
+class FactNotFound(NotFound):
     def __init__(self, fact_id: int) -> None:
         super().__init__(f"no profile fact with id {fact_id}")
 
@@ -59,7 +60,7 @@ def correct_fact(services, fact_id: int, value: str, *, actor: str = "user") -> 
     """The person says the value is wrong: a new fact in their words replaces the old one."""
     value = value.strip()
     if not value:
-        raise ValueError("a fact needs a value")
+        raise InvalidInput("a fact needs a value")
     now = services.clock.now_iso()
     with services.bank.write() as db:
         old = fact_rows.get(db, fact_id)

@@ -15,12 +15,19 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+from ..errors import UserError
 
-class ExportError(ValueError):
+
+class ExportError(UserError, ValueError):
     """The export cannot go ahead; the message says what to do instead.
 
-    A ValueError, so the CLI shows it as a plain error message, not a traceback.
+    A UserError, so the CLI shows it as a one-line error message, not a traceback.
     """
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """`1 memory`, `2 memories`: a count with its noun in the right number."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
 class PlaintextConsentRequired(ExportError):
