@@ -82,3 +82,15 @@ def test_a_wrong_backup_passphrase_and_a_taken_home_are_one_line(bank_env, tmp_p
         proc = run(["restore", str(backup)], {**bank_env, **env}, check=False)
         assert proc.returncode == 2 and "Traceback" not in proc.stderr
         assert len(proc.stderr.strip().splitlines()) == 1 and expected in proc.stderr
+
+
+def test_an_export_place_that_refuses_it_is_one_line(bank_env):
+    """/proc takes no new files, even from root: the export is refused in one line."""
+    if not Path("/proc/self").exists():
+        pytest.skip("needs Linux /proc")
+    for fmt in ("jsonl", "markdown"):
+        out = Path("/proc") / f"secondme-export-{fmt}"
+        proc = run(["export", "--plaintext", "--format", fmt, "--out", str(out)], bank_env,
+                   check=False)
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+        assert "cannot write in /proc" in proc.stderr
