@@ -31,6 +31,7 @@ from .chat_context import (
 )
 from .clock import from_iso
 from .embeddings import prefer_single_thread_torch  # noqa: F401  (callers import it from here)
+from .errors import InvalidInput
 from .profile_facts import known_user_name
 from .prompting import (
     BuiltPrompt,
@@ -191,7 +192,7 @@ class ChatSession:
         """Stores the message, recalls, and builds the prompt. Raises ChatBusy if replying."""
         question = clean_text(text).strip()  # lone surrogates and NULs can't be stored as UTF-8
         if not question:
-            raise ValueError("say something first")
+            raise InvalidInput("say something first")
         if not self._busy.acquire(blocking=False):
             raise ChatBusy()
         self._cancel_early = False

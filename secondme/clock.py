@@ -11,6 +11,8 @@ import os
 import re
 from datetime import date, datetime, timedelta
 
+from .errors import InvalidInput
+
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -18,7 +20,7 @@ def parse_when(text: str) -> datetime:
     """Parses an ISO date or datetime typed by a person; aware times become local naive."""
     value = text.strip()
     if not value:
-        raise ValueError("empty date")
+        raise InvalidInput("empty date")
     if value.endswith("Z"):
         value = value[:-1] + "+00:00"
     if _DATE_ONLY.match(value):
@@ -26,8 +28,8 @@ def parse_when(text: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError as exc:
-        raise ValueError(f"not an ISO date or datetime: {text!r} (try 2024-05-01 or "
-                         "2024-05-01T14:30)") from exc
+        raise InvalidInput(f"not an ISO date or datetime: {text!r} (try 2024-05-01 or "
+                           "2024-05-01T14:30)") from exc
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone().replace(tzinfo=None)
     return parsed.replace(microsecond=0)

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import os
+import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
-import tomllib
+from .errors import InvalidInput
 
 CONFIG_NAME = "config.toml"
 
 
-class ConfigError(ValueError):
+class ConfigError(InvalidInput):
     pass
 
 

@@ -14,13 +14,14 @@ from storage import Bank
 from storage import forgetting as store
 
 from .clock import Clock
+from .errors import InvalidInput
 from .forgetting import Selection
 
 SESSION_PREFIX = "session:"
 RUN_PREFIX = "import-run:"
 
 
-class NothingToForget(ValueError):
+class NothingToForget(InvalidInput):
     """The source matches nothing in the bank (a user mistake: one line, exit 2)."""
 
 

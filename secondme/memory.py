@@ -17,6 +17,7 @@ from storage.records import Memory
 
 from .clock import Clock, days_between, from_iso, to_iso
 from .decay import DecayParams, initial_strength, reinforced_strength, retention, should_archive
+from .errors import InvalidInput, NotFound
 
 if TYPE_CHECKING:
     from .forgetting import ForgetCounts, Selection
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 NEVER_FADE_KINDS = ("fact",)
 
 
-class MemoryNotFound(LookupError):
+class MemoryNotFound(NotFound):
     def __init__(self, memory_id: int) -> None:
         super().__init__(f"no memory with id {memory_id}")
         self.memory_id = memory_id
@@ -68,7 +69,7 @@ class MemoryService:
                  embedding_model: str | None = None) -> int:
         text = text.strip()
         if not text:
-            raise ValueError("a memory needs some text")
+            raise InvalidInput("a memory needs some text")
         now = self.clock.now_iso()
         event_at = to_iso(at) if at is not None else now
         if embedding is None and self.embed_hook is not None:
@@ -149,10 +150,14 @@ class MemoryService:
         return self.get(memory_id)
 
     def pin(self, memory_id: int, actor: str = "user") -> Memory:
-        return self._change(memory_id, "pin", actor, pinned=True)
+        """Pins it; pinning a pinned memory changes nothing and logs nothing."""
+        memory = self.get(memory_id)
+        return memory if memory.pinned else self._change(memory_id, "pin", actor, pinned=True)
 
     def unpin(self, memory_id: int, actor: str = "user") -> Memory:
-        return self._change(memory_id, "unpin", actor, pinned=False)
+        """Unpins it; unpinning an unpinned memory changes nothing and logs nothing."""
+        memory = self.get(memory_id)
+        return self._change(memory_id, "unpin", actor, pinned=False) if memory.pinned else memory
 
     def archive(self, memory_id: int, actor: str = "user") -> Memory:
         return self._change(memory_id, "archive", actor, state="archived")
@@ -166,7 +171,7 @@ class MemoryService:
 
     def edit(self, memory_id: int, text: str, actor: str = "user") -> Memory:
         if not text.strip():
-            raise ValueError("a memory needs some text")
+            raise InvalidInput("a memory needs some text")
         memory = self.get(memory_id)
         embedded = self.embed_hook(text.strip(), memory.kind) if self.embed_hook else None
         blob, model = embedded if embedded is not None else (None, None)

@@ -29,6 +29,7 @@ from storage import memories as memory_rows
 
 from .clock import from_iso
 from .config import Settings
+from .errors import InvalidInput, NotFound
 from .fact_rules import ATTRIBUTES
 from .memory import MemoryNotFound
 from .profile_text import normalise_value
@@ -40,7 +41,7 @@ FACT_IMPORTANCE = 0.8
 DEFAULT_USER_NAME = Settings.user_name
 
 
-class FactNotFound(LookupError):
+class FactNotFound(NotFound):
     def __init__(self, fact_id: int) -> None:
         super().__init__(f"no profile fact with id {fact_id}")
         self.fact_id = fact_id
@@ -197,7 +198,7 @@ class ProfileFacts:
         word and carries its own memory."""
         value = " ".join(value.split())
         if not value:
-            raise ValueError("a fact needs a value")
+            raise InvalidInput("a fact needs a value")
         now = self.services.clock.now_iso()
         with self.services.bank.write():
             old = self.get(fact_id)

@@ -15,6 +15,7 @@ from .clock import Clock
 from .config import Settings
 from .decay import DecayParams
 from .embeddings import Embedder, SentenceTransformerEmbedder
+from .errors import MissingFile
 from .llm.base import TextModel
 from .memory import MemoryService
 from .paths import model_cache_dir
@@ -24,7 +25,7 @@ def resolve_model_path(settings: Settings) -> Path:
     if settings.model:
         path = Path(settings.model).expanduser()
         if not path.is_file():
-            raise FileNotFoundError(f"model file not found: {path}")
+            raise MissingFile(f"model file not found: {path}")
         return path
     from .llm.llama import default_model_path
 

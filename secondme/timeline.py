@@ -19,6 +19,7 @@ from storage.memories import COLUMNS
 from storage.records import Memory
 
 from .clock import from_iso, to_iso
+from .errors import InvalidInput
 
 LEVELS = ("day", "week", "month")
 
@@ -79,7 +80,7 @@ class Period:
 
 def period_of(moment: datetime | date, level: str) -> Period:
     if level not in LEVELS:
-        raise ValueError(f"unknown timeline level {level!r}; use day, week or month")
+        raise InvalidInput(f"unknown timeline level {level!r}; use day, week or month")
     day = moment.date() if isinstance(moment, datetime) else moment
     if level == "day":
         start = datetime.combine(day, datetime.min.time())
@@ -113,7 +114,7 @@ def parse_period(key: str) -> Period:
             return period_of(datetime.strptime(text, "%Y-%m"), "month")
         return period_of(datetime.strptime(text, "%Y-%m-%d"), "day")
     except ValueError:
-        raise ValueError(f"not a period: {key!r} (try 2024-05, 2024-W18 or 2024-05-01)") from None
+        raise InvalidInput(f"not a period: {key!r} (try 2024-05, 2024-W18 or 2024-05-01)") from None
 
 
 @dataclass
@@ -202,9 +203,9 @@ def timeline(services, *, start: datetime | None = None, end: datetime | None = 
              level: str = "month", include_empty: bool = False) -> list[PeriodStats]:
     """Per-period statistics between `start` and `end` (inclusive dates; default: everything)."""
     if level not in LEVELS:
-        raise ValueError(f"unknown timeline level {level!r}; use day, week or month")
+        raise InvalidInput(f"unknown timeline level {level!r}; use day, week or month")
     if start is not None and end is not None and end < start:
-        raise ValueError("--to is before --from")
+        raise InvalidInput("--to is before --from")
     bounds = _bounds(services.bank.db(), start, end)
     if bounds is None:
         return []

@@ -9,6 +9,8 @@ from pathlib import Path
 from storage import Bank, KeyFileError, create_bank, keyfile, open_with_key, unlock_bank
 from storage.bank import BankPaths
 
+from .errors import UserError
+
 KEYRING_SERVICE = "secondme"
 # Backends that would keep the data key in plaintext, or nowhere.
 _UNSAFE_KEYRINGS = ("keyring.backends.fail", "keyrings.alt", "keyring.backends.null")
@@ -16,7 +18,7 @@ _UNSAFE_KEYRINGS = ("keyring.backends.fail", "keyrings.alt", "keyring.backends.n
 PassphrasePrompt = Callable[[str, bool], str]
 
 
-class PassphraseUnavailable(Exception):
+class PassphraseUnavailable(UserError):
     pass
 
 
@@ -29,8 +31,8 @@ def read_passphrase_file(path: Path) -> str:
 
 
 def resolve_passphrase(passphrase_file: Path | None, prompt: PassphrasePrompt | None,
-                       *, confirm: bool = False) -> str:
-    """--passphrase-file, then SECONDME_PASSPHRASE, then an interactive prompt."""
+                       *, confirm: bool = False, label: str = "Passphrase") -> str:
+    """--passphrase-file, then SECONDME_PASSPHRASE, then an interactive prompt showing `label`."""
     if passphrase_file is not None:
         return read_passphrase_file(passphrase_file)
     env = os.environ.get("SECONDME_PASSPHRASE")
@@ -39,12 +41,27 @@ def resolve_passphrase(passphrase_file: Path | None, prompt: PassphrasePrompt | 
     if prompt is None:
         raise PassphraseUnavailable(
             "no passphrase: set SECONDME_PASSPHRASE, pass --passphrase-file, or run interactively")
-    return prompt("Passphrase", confirm)
+    return prompt(label, confirm)
+
+
+_kdf: keyfile.KdfParams = keyfile.DEFAULT_KDF
 
 
 def kdf_params() -> keyfile.KdfParams:
-    """SECONDME_KDF=fast uses the weakest parameters the floors allow (test suites only)."""
-    return keyfile.FAST_KDF if os.environ.get("SECONDME_KDF") == "fast" else keyfile.DEFAULT_KDF
+    """The Argon2id parameters new keys are wrapped with: DEFAULT_KDF, unless a test set others."""
+    return _kdf
+
+
+def use_kdf_params(params: keyfile.KdfParams) -> keyfile.KdfParams:
+    """Test seam: wrap new keys in this process with `params`; returns the previous ones.
+
+    Only test suites call it (with `storage.FAST_KDF`, still within the floors), from a
+    fixture or from `tests/fast_cli.py`; nothing in the environment can lower the KDF.
+    """
+    global _kdf
+    params.check()
+    previous, _kdf = _kdf, params
+    return previous
 
 
 # -- keyring slot ---------------------------------------------------------------

@@ -19,6 +19,12 @@ def new_memories(db: sqlite_utils.Database, after_id: int, limit: int) -> list[d
                          f"AND {_RAW} ORDER BY id LIMIT ?", [after_id, limit]))
 
 
+def count_new(db: sqlite_utils.Database, after_id: int) -> int:
+    """How many raw memories `new_memories` has still to hand out after `after_id`."""
+    return int(db.execute(f"SELECT count(*) FROM memories WHERE id > ? AND {_RAW}",
+                          [after_id]).fetchone()[0])
+
+
 def older_twin(db: sqlite_utils.Database, kind: str, digest: str, before_id: int) -> int | None:
     """The oldest active memory of the same kind with exactly the same text."""
     row = db.execute(f"SELECT id FROM memories WHERE content_hash = ? AND kind = ? AND id < ? "

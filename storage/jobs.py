@@ -32,6 +32,14 @@ def finish_run(db: sqlite_utils.Database, run_id: int, at: str, status: str,
                "WHERE id = ?", [at, status, json.dumps(counts, sort_keys=True), error, run_id])
 
 
+def set_progress(db: sqlite_utils.Database, run_id: int, stage: str, done: int,
+                 total: int | None) -> None:
+    """A running run's progress, kept in its counts until `finish_run` writes the result."""
+    progress = {"stage": stage, "done": done, "total": total}
+    db.execute("UPDATE job_runs SET counts = ? WHERE id = ? AND status = 'running'",
+               [json.dumps({"progress": progress}, sort_keys=True), run_id])
+
+
 def mark_interrupted(db: sqlite_utils.Database, job: str, at: str) -> int:
     """Rows left 'running' by a process that died; only call while holding the job's lock."""
     return db.execute("UPDATE job_runs SET status = 'interrupted', finished_at = ? "

@@ -8,11 +8,13 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# `secondme` as a subprocess, with the test suite's fast KDF (see tests/fast_cli.py).
+SECONDME = [sys.executable, "-m", "tests.fast_cli"]
 
 
 def run(args: list[str], env: dict[str, str], check: bool = True,
         cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    proc = subprocess.run([sys.executable, "-m", "secondme", *args], capture_output=True,
+    proc = subprocess.run([*SECONDME, *args], capture_output=True,
                           text=True, env={**os.environ, **env}, cwd=cwd, stdin=subprocess.DEVNULL)
     if check and proc.returncode != 0:
         raise AssertionError(f"{args} failed ({proc.returncode}): {proc.stderr}")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 from secondme.clock import Clock
 from secondme.config import load_settings
 from secondme.services import build_services
+from secondme.unlock import use_kdf_params
 from storage import FAST_KDF, create_bank
 
 from .fakes import FakeModel, HashingEmbedder
@@ -17,16 +19,20 @@ PASSPHRASE = "correct horse battery staple"
 
 
 @pytest.fixture(autouse=True)
-def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test touches the real home, keyring or clock, nor sees the developer's settings."""
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No test touches the real home, keyring or clock, nor sees the developer's settings.
+
+    New keys use the fastest KDF the floors allow (subprocesses: `tests/cli_runner.py`)."""
     for var in [name for name in os.environ if name.startswith("SECONDME_")]:
         monkeypatch.delenv(var)
     monkeypatch.setenv("SECONDME_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("SECONDME_KDF", "fast")
     monkeypatch.setenv("SECONDME_MODEL_CACHE", str(Path.home() / ".cache" / "secondme" / "models"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
     (tmp_path / "tmp").mkdir()
+    previous = use_kdf_params(FAST_KDF)
+    yield
+    use_kdf_params(previous)
 
 
 @pytest.fixture

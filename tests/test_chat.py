@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import pytest
 from secondme.chat import ChatBusy, ChatSession, user_words
 from storage import messages as msgs
 
+from .cli_runner import SECONDME
 from .fakes import FakeModel
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -206,7 +206,7 @@ def test_ask_json_recalls_an_earlier_message(home):
            "SECONDME_NOW": "2024-05-01T12:00:00", "SECONDME_N_CTX": "1024"}
 
     def run(*args: str) -> subprocess.CompletedProcess:
-        proc = subprocess.run([sys.executable, "-m", "secondme", *args], capture_output=True,
+        proc = subprocess.run([*SECONDME, *args], capture_output=True,
                               text=True, env=env, cwd=ROOT, stdin=subprocess.DEVNULL)
         assert proc.returncode == 0, proc.stderr
         return proc

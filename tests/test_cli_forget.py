@@ -52,7 +52,7 @@ def test_forget_source_import_run_and_session(env, tmp_path):
     note.write_text("# Note\n\nA qzrunword line.\n")
     run(["import", str(note)], env)
     out = run(["forget", "--source", "import-run:last", "--yes"], env).stdout
-    assert "Forgot 1 memories" in out
+    assert "Forgot 1 memory" in out
     assert search(env, "qzrunword") == []
     bad = run(["forget", "--source", "session:nope", "--yes"], env, check=False)
     assert bad.returncode == 2 and "no chat session" in bad.stderr

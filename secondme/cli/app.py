@@ -12,6 +12,7 @@ import typer
 
 from ..clock import Clock
 from ..config import Settings, load_settings
+from ..errors import UserError
 from ..paths import resolve_home
 from ..services import Services, build_services
 from ..unlock import init_bank, open_bank
@@ -72,7 +73,11 @@ class CliState:
 
     def create(self) -> Services:
         self.warn_location()
-        bank = init_bank(self.home, self.passphrase_file, prompt_passphrase)
+        try:
+            bank = init_bank(self.home, self.passphrase_file, prompt_passphrase)
+        except OSError as exc:   # the folder cannot be made there: the person picks another
+            raise UserError(f"cannot create a memory bank in {self.home}: "
+                            f"{exc.strerror or exc}") from exc
         self._services = build_services(self.settings(), bank, self.clock())
         return self._services
 
@@ -104,8 +109,10 @@ def root_callback(
     model: Annotated[str | None, typer.Option(
         "--model", help="Path to a GGUF model (default: embedded Gemma 3 270M).")] = None,
 ) -> None:
-    ctx.obj = CliState(home=resolve_home(home), passphrase_file=passphrase_file, now=now,
-                       model=model)
+    resolved = resolve_home(home)
+    if resolved.exists() and not resolved.is_dir():
+        raise UserError(f"the home {resolved} is a file, not a folder (--home / SECONDME_HOME)")
+    ctx.obj = CliState(home=resolved, passphrase_file=passphrase_file, now=now, model=model)
     ctx.call_on_close(ctx.obj.close)
     if ctx.invoked_subcommand is None:
         from .chat import chat

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from ..clock import parse_when
-from ..unlock import resolve_passphrase
+from ..unlock import PassphraseUnavailable, resolve_passphrase
 from .app import JsonOpt, NowOpt, app, emit_json, prompt_passphrase, state
 
 
@@ -48,6 +49,10 @@ def passwd(
         new = resolve_passphrase(new_passphrase_file, None)
     elif os.environ.get("SECONDME_NEW_PASSPHRASE"):
         new = os.environ["SECONDME_NEW_PASSPHRASE"]
+    elif not sys.stdin.isatty():
+        raise PassphraseUnavailable(
+            "no new passphrase: set SECONDME_NEW_PASSPHRASE, pass --new-passphrase-file, or run "
+            "`secondme passwd` in a terminal")
     else:
         new = prompt_passphrase("New passphrase", True)
     from ..unlock import kdf_params

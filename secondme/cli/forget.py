@@ -7,18 +7,22 @@ from typing import Annotated, Any
 
 import typer
 
+from ..errors import UserError
+from ..exporters.common import counted
 from .app import JsonOpt, NowOpt, app, emit_json, state
 
 
-class ConfirmationNeeded(ValueError):
+class ConfirmationNeeded(UserError):
     def __init__(self) -> None:
         super().__init__("forgetting cannot be undone; pass --yes to confirm (or --dry-run "
                          "to see what would go)")
 
 
 def _summary(counts: dict[str, Any]) -> str:
-    return (f"{counts['memories']} memories, {counts['messages']} messages, "
-            f"{counts['summaries']} summaries, {counts['facts']} facts")
+    return ", ".join([counted(counts["memories"], "memory", "memories"),
+                      counted(counts["messages"], "message"),
+                      counted(counts["summaries"], "summary", "summaries"),
+                      counted(counts["facts"], "fact")])
 
 
 @app.command("forget")

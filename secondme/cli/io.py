@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from ..errors import UserError
 from .app import JsonOpt, NowOpt, app, emit_json, state
 
 BACKUP_ENV = "SECONDME_BACKUP_PASSPHRASE"
@@ -101,7 +102,7 @@ def import_(
         raise typer.Exit(1)  # nothing usable at all; a partly bad folder still succeeds
 
 
-class ExportFormat(str, Enum):
+class ExportFormat(StrEnum):
     jsonl = "jsonl"
     markdown = "markdown"
 
@@ -126,6 +127,7 @@ def export(
 ) -> None:
     """Export everything as plaintext JSONL or Markdown (asks for --plaintext)."""
     from ..exporters import PlaintextConsentRequired, export_jsonl, export_markdown
+    from ..exporters.common import counted
 
     if not plaintext:  # before unlocking: nothing is read without consent
         raise PlaintextConsentRequired(f"`secondme export --format {fmt.value}`")
@@ -140,19 +142,23 @@ def export(
         return
     if fmt is ExportFormat.jsonl:
         counts = result.counts
-        typer.echo(f"Wrote {counts['memory']} memories, {counts['message']} messages, "
-                   f"{counts['session']} sessions, {counts['summary']} summaries, "
-                   f"{counts['fact']} facts, {counts['document']} documents and "
-                   f"{counts['audit']} audit entries")
+        typer.echo(f"Wrote {counted(counts['memory'], 'memory', 'memories')}, "
+                   f"{counted(counts['message'], 'message')}, "
+                   f"{counted(counts['session'], 'session')}, "
+                   f"{counted(counts['summary'], 'summary', 'summaries')}, "
+                   f"{counted(counts['fact'], 'fact')}, {counted(counts['document'], 'document')}"
+                   f" and {counted(counts['audit'], 'audit entry', 'audit entries')}")
     else:
-        typer.echo(f"Wrote {result.memories} memories in {result.months} monthly files "
-                   f"and {result.facts} profile facts")
+        typer.echo(f"Wrote {counted(result.memories, 'memory', 'memories')} in "
+                   f"{counted(result.months, 'monthly file')} and "
+                   f"{counted(result.facts, 'profile fact')}")
     typer.secho(f"to {result.path}", bold=True)
     typer.secho("This copy is NOT encrypted: keep it somewhere safe and delete it when done.",
                 fg=typer.colors.YELLOW)
 
 
-def _backup_passphrase(passphrase_file: Path | None, confirm: bool) -> str:
+def _backup_passphrase(passphrase_file: Path | None, confirm: bool,
+                       label: str = "Backup passphrase") -> str:
     from ..unlock import PassphraseUnavailable, read_passphrase_file
 
     if passphrase_file is not None:
@@ -162,7 +168,7 @@ def _backup_passphrase(passphrase_file: Path | None, confirm: bool) -> str:
     if not sys.stdin.isatty():
         raise PassphraseUnavailable(f"no backup passphrase: set {BACKUP_ENV} or pass "
                                     "--backup-passphrase-file")
-    return typer.prompt("Backup passphrase", hide_input=True, confirmation_prompt=confirm)
+    return typer.prompt(label, hide_input=True, confirmation_prompt=confirm)
 
 
 BackupPassOpt = Annotated[Path | None, typer.Option(
@@ -212,7 +218,8 @@ def restore_cmd(
     from .app import prompt_passphrase
 
     st = state(ctx)
-    backup_passphrase = _backup_passphrase(backup_passphrase_file, confirm=False)
+    backup_passphrase = _backup_passphrase(backup_passphrase_file, confirm=False,
+                                           label=f"Passphrase of the backup {path.name}")
     from storage.bank import BankPaths
 
     if BankPaths(st.home).db.exists():
@@ -220,7 +227,9 @@ def restore_cmd(
 
         raise BankExists(f"a memory bank already exists in {st.home}; restore into a new, "
                          "empty home (--home or SECONDME_HOME)")
-    home_passphrase = resolve_passphrase(st.passphrase_file, prompt_passphrase, confirm=True)
+    home_passphrase = resolve_passphrase(
+        st.passphrase_file, prompt_passphrase, confirm=True,
+        label=f"New passphrase for the restored bank in {st.home}")
     try:
         result = restore(path, backup_passphrase, st.home, home_passphrase, kdf_params())
     except WrongPassphrase:
@@ -231,7 +240,7 @@ def restore_cmd(
     typer.echo(f"Restored {bank_contents(result.counts)} into {result.home}; verified.")
 
 
-class WrongPassphraseForBackup(ValueError):
+class WrongPassphraseForBackup(UserError):
     def __init__(self) -> None:
         super().__init__("wrong backup passphrase: the backup's key file could not be unlocked "
                          "(nothing was written)")
@@ -239,5 +248,9 @@ class WrongPassphraseForBackup(ValueError):
 
 def bank_contents(counts: dict[str, int]) -> str:
     """What a backup holds, in words (the same sentence for backup and restore)."""
-    return (f"{counts.get('memories', 0)} memories, {counts.get('messages', 0)} messages, "
-            f"{counts.get('summaries', 0)} summaries and {counts.get('profile_facts', 0)} facts")
+    from ..exporters.common import counted
+
+    return (f"{counted(counts.get('memories', 0), 'memory', 'memories')}, "
+            f"{counted(counts.get('messages', 0), 'message')}, "
+            f"{counted(counts.get('summaries', 0), 'summary', 'summaries')} and "
+            f"{counted(counts.get('profile_facts', 0), 'fact')}")

@@ -6,7 +6,10 @@ from typing import Annotated
 
 import typer
 
+from ..errors import InvalidInput
+from ..progress import JsonLines, percent
 from .app import JsonOpt, NowOpt, app, emit_json, state
+from .progress import JobBars, describe, stderr_console
 
 jobs_app = typer.Typer(help="Background consolidation: list jobs and their runs, or run them now.",
                        no_args_is_help=False)
@@ -32,6 +35,8 @@ def jobs_overview(ctx: typer.Context, now: NowOpt = None, as_json: JsonOpt = Fal
     from ..scheduler import overview
 
     data = overview(state(ctx).services(now))
+    for job in data["jobs"]:
+        job["progress"] = _running_progress(job["last_run"])
     if as_json:
         emit_json(data)
         return
@@ -48,7 +53,9 @@ def jobs_overview(ctx: typer.Context, now: NowOpt = None, as_json: JsonOpt = Fal
         if last is None:
             result = job["description"]
         elif status == "running":
-            result = "in progress (or its process died; the next run will tell)"
+            done = describe(job["progress"])
+            result = (f"in progress{': ' + done if done else ''} "
+                      "(or its process died; the next run will tell)")
         else:
             result = last["error"] or _counts_line(last["counts"])
         table.add_row(job["name"], f"{job['every_minutes']} min",
@@ -56,6 +63,16 @@ def jobs_overview(ctx: typer.Context, now: NowOpt = None, as_json: JsonOpt = Fal
     Console(highlight=False).print(table)
     typer.echo("Jobs run on this schedule while the chat is open; "
                "`secondme jobs run NAME|all` runs them now.")
+
+
+def _running_progress(last: dict | None) -> dict | None:
+    """A running job's stored progress with its percentage (None when not running)."""
+    if not last or last["status"] != "running":
+        return None
+    stored = last["counts"].get("progress")
+    if not isinstance(stored, dict):
+        return None
+    return {**stored, "percent": percent(int(stored.get("done", 0)), stored.get("total"))}
 
 
 @jobs_app.command("run")
@@ -66,6 +83,10 @@ def jobs_run(
                                          "facts only (fast; no model load).")] = False,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most this many items "
                                               "per job (embed, profile).")] = None,
+    show_progress: Annotated[bool | None, typer.Option(
+        "--progress/--no-progress", help="Show progress (default: on a terminal). With --json, "
+        "progress events go to stderr as JSON lines: {\"event\": \"progress\", \"job\", "
+        "\"stage\", \"done\", \"total\", \"percent\"}.")] = None,
     now: NowOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -75,10 +96,16 @@ def jobs_run(
     selected = jobs.names(name)
     services = state(ctx).services(now)
     options = jobs.JobOptions(use_llm=not no_llm, limit=limit)
-    if as_json:
+    console = stderr_console()
+    if show_progress is None:
+        show_progress = console.is_terminal and not as_json
+    if not show_progress:
         results = jobs.run(services, name, options=options)
+    elif as_json:
+        results = [jobs.run_job(services, job, jobs.JOBS[job].fn, options=options,
+                                progress=JsonLines(job)) for job in selected]
     else:
-        results = _run_with_progress(services, selected, options)
+        results = _run_with_bars(services, selected, options, console)
     if as_json:
         emit_json({"now": services.clock.now_iso(), "runs": [r.to_public() for r in results]})
     else:
@@ -94,25 +121,16 @@ def jobs_run(
         raise typer.Exit(1)
 
 
-def _run_with_progress(services, selected: list[str], options):
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
+def _run_with_bars(services, selected: list[str], options, console) -> list:
     from .. import jobs
 
     results = []
-    with Progress(TextColumn("{task.description:<22}"), BarColumn(), MofNCompleteColumn(),
-                  console=Console(stderr=True), transient=True) as bar:
+    with JobBars(console) as bars:
         for name in selected:
-            task = bar.add_task(name, total=None)
-
-            def progress(what: str, done: int, total: int, task=task, name=name) -> None:
-                bar.update(task, description=f"{name}: {what}", completed=done,
-                           total=total or None)
-
+            progress, task = bars.job(name)
             results.append(jobs.run_job(services, name, jobs.JOBS[name].fn, options=options,
                                         progress=progress))
-            bar.remove_task(task)
+            bars.finish(task)
     return results
 
 
@@ -131,7 +149,7 @@ def summaries(
     from ..summaries import summaries_view
 
     if level is not None and level not in LEVELS:
-        raise ValueError(f"unknown level {level!r}; choose one of: {', '.join(LEVELS)}")
+        raise InvalidInput(f"unknown level {level!r}; choose one of: {', '.join(LEVELS)}")
     items = summaries_view(state(ctx).services(now), level=level, history=history)
     if as_json:
         emit_json({"summaries": items})

@@ -9,6 +9,7 @@ import typer
 
 from ..clock import from_iso
 from ..decay import days_until
+from ..errors import UserError
 from .app import JsonOpt, NowOpt, app, emit_json, state
 
 memory_app = typer.Typer(help="Inspect and control one memory: its text, curve and history.",
@@ -64,15 +65,25 @@ def _when(iso: str) -> str:
     return from_iso(iso).strftime("%Y-%m-%d %H:%M")
 
 
+def _clip(text: object, width: int = 60) -> str:
+    flat = " ".join(str(text).split())
+    return repr(flat if len(flat) <= width else flat[:width - 1] + "…")
+
+
 def _history_lines(entries: list[dict[str, Any]]) -> list[str]:
     lines = []
     for entry in entries:
         detail = entry.get("note") or ""
-        after = entry.get("after")
+        before, after = entry.get("before"), entry.get("after")
         if isinstance(after, dict) and not detail:
             detail = ", ".join(f"{k}={v}" for k, v in after.items()
                                if k not in ("text",))[:100]
         lines.append(f"  {_when(entry['at'])}  {entry['actor']:<8} {entry['action']:<10} {detail}")
+        if isinstance(after, dict) and "text" in after:
+            old = before.get("text") if isinstance(before, dict) else None
+            change = f"{_clip(old)} -> {_clip(after['text'])}" if old is not None else \
+                _clip(after["text"])
+            lines.append(f"      text: {change}")
     return lines
 
 
@@ -148,8 +159,10 @@ def _done(services: Any, memory: Any, message: str, as_json: bool) -> None:
 def pin(ctx: typer.Context, memory_id: IdArg, now: NowOpt = None, as_json: JsonOpt = False) -> None:
     """Keep this memory: a pinned memory never fades or gets archived."""
     services = state(ctx).services(now)
+    was_pinned = services.memory.get(memory_id).pinned
     memory = services.memory.pin(memory_id)
-    _done(services, memory, f"Pinned #{memory_id}: it will not fade.", as_json)
+    _done(services, memory, f"#{memory_id} was already pinned; nothing changed." if was_pinned
+          else f"Pinned #{memory_id}: it will not fade.", as_json)
 
 
 @memory_app.command("unpin")
@@ -157,9 +170,11 @@ def unpin(ctx: typer.Context, memory_id: IdArg, now: NowOpt = None,
           as_json: JsonOpt = False) -> None:
     """Let this memory fade normally again."""
     services = state(ctx).services(now)
+    was_pinned = services.memory.get(memory_id).pinned
     memory = services.memory.unpin(memory_id)
     r = services.memory.retention_of(memory)
-    _done(services, memory, f"Unpinned #{memory_id}: retention now {r:.2f}.", as_json)
+    _done(services, memory, f"Unpinned #{memory_id}: retention now {r:.2f}." if was_pinned
+          else f"#{memory_id} was not pinned; nothing changed.", as_json)
 
 
 @memory_app.command("restore")
@@ -195,7 +210,8 @@ def forget(ctx: typer.Context, memory_id: IdArg,
     memory = services.memory.get(memory_id)
     if not yes:
         if not sys.stdin.isatty():
-            raise typer.BadParameter("forgetting cannot be undone; pass --yes to confirm")
+            raise UserError("forgetting cannot be undone: pass --yes to confirm (there is no "
+                            "terminal to ask)")
         preview = memory.text if len(memory.text) <= 60 else memory.text[:57] + "..."
         typer.confirm(f"Forget #{memory_id} ({preview!r}) for good?", abort=True)
     removed = services.memory.forget(memory_id)

@@ -13,27 +13,30 @@ from .app import JsonOpt, NowOpt, app, emit_json, state
 CATCH_UP_LIMIT = 2000
 
 
-def _catch_up(services, quiet: bool) -> None:
-    """Embeds memories written since the last run (e.g. by `remember`), so dense search sees them."""
+def _catch_up(services, quiet: bool) -> int:
+    """Embeds memories written since the last run (e.g. by `remember`), so dense search sees them.
+
+    Returns how many memories are still without a vector (found by keywords only).
+    """
     from ..embedding_service import embed_pending, pending_count
 
     pending = pending_count(services)
-    if not pending:
-        return
-    if pending > CATCH_UP_LIMIT:
-        if not quiet:
-            typer.secho(f"{pending} memories are not embedded yet; they are found by keywords "
-                        "only until `secondme jobs run embed` has run.", err=True,
-                        fg=typer.colors.YELLOW)
-        return
+    if not pending or pending > CATCH_UP_LIMIT:
+        return pending
     if quiet:
-        embed_pending(services)
-        return
+        return pending - embed_pending(services)
     from rich.progress import Progress
 
     with Progress(transient=True, console=_stderr_console()) as progress:
         task = progress.add_task("Embedding new memories", total=pending)
-        embed_pending(services, on_batch=lambda n: progress.advance(task, n))
+        stored = embed_pending(services, on_batch=lambda n: progress.advance(task, n))
+    return pending - stored
+
+
+def not_embedded_note(count: int) -> str:
+    noun = "memory is" if count == 1 else "memories are"
+    return (f"{count} {noun} not embedded yet: found by keywords only until "
+            "`secondme jobs run embed` has run.")
 
 
 def _stderr_console():
@@ -62,12 +65,18 @@ def search(
         raise typer.BadParameter(f"--mode must be one of {', '.join(MODES)}")
     services = state(ctx).services(now)
     if mode != "bm25":
-        _catch_up(services, quiet=as_json)
+        not_embedded = _catch_up(services, quiet=as_json)
+    else:
+        from ..embedding_service import pending_count
+
+        not_embedded = pending_count(services)
     hits = services.retriever().search(query, k=k, include_archived=include_archived, mode=mode)
     if as_json:
         emit_json({"query": query, "mode": mode, "now": services.clock.now_iso(),
-                   "hits": [h.to_public() for h in hits]})
+                   "not_embedded": not_embedded, "hits": [h.to_public() for h in hits]})
         return
+    if not_embedded and mode != "bm25":
+        typer.secho(not_embedded_note(not_embedded), fg=typer.colors.YELLOW)
     if not hits:
         typer.echo("No memories match.")
         return

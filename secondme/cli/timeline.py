@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -10,7 +10,7 @@ import typer
 from .app import JsonOpt, NowOpt, app, emit_json, state
 
 
-class Level(str, Enum):
+class Level(StrEnum):
     day = "day"
     week = "week"
     month = "month"

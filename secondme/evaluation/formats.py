@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..clock import parse_when
+from ..errors import InvalidInput
 
 GENERIC_FORMAT = "secondme-eval/1"
 
@@ -26,7 +27,7 @@ LOCOMO_CATEGORIES = {"1": "multi-hop", "2": "temporal", "3": "open-domain",
 LOCOMO_POOLED = frozenset({"1", "2", "3", "4"})
 
 
-class FormatError(ValueError):
+class FormatError(InvalidInput):
     """The file is not in the format it claims to be; the message says where."""
 
 

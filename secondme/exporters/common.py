@@ -11,16 +11,25 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
+
+from ..errors import UserError
+
+T = TypeVar("T")
 
 
-class ExportError(ValueError):
+class ExportError(UserError, ValueError):
     """The export cannot go ahead; the message says what to do instead.
 
-    A ValueError, so the CLI shows it as a plain error message, not a traceback.
+    A UserError, so the CLI shows it as a one-line error message, not a traceback.
     """
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """`1 memory`, `2 memories`: a count with its noun in the right number."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
 class PlaintextConsentRequired(ExportError):
@@ -50,11 +59,20 @@ def _partial(target: Path) -> Path:
     return target.with_name(f".{target.name}.partial-{os.getpid()}")
 
 
+def _create(path: Path, make: Callable[[], T]) -> T:
+    """Creates the first file or folder of an export: a place that refuses it is the
+    person's to change (another --out), so it is a one-line error, not a traceback."""
+    try:
+        return make()
+    except OSError as exc:
+        raise ExportError(f"cannot write in {path.parent}: {exc.strerror or exc}") from exc
+
+
 @contextlib.contextmanager
 def atomic_file(target: Path) -> Iterator[IO[str]]:
     """Writes to a hidden temp name (mode 0600), fsyncs, then renames into place."""
     tmp = _partial(target)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    fd = _create(tmp, lambda: os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             yield fh
@@ -69,7 +87,7 @@ def atomic_file(target: Path) -> Iterator[IO[str]]:
 def atomic_dir(target: Path) -> Iterator[Path]:
     """A folder that appears under its final name only when everything in it is written."""
     tmp = _partial(target)
-    tmp.mkdir(mode=0o700)
+    _create(tmp, lambda: tmp.mkdir(mode=0o700))
     try:
         yield tmp
         os.replace(tmp, target)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .common import atomic_dir, check_target, snapshot, write_private
+from .common import atomic_dir, check_target, counted, snapshot, write_private
 
 
 @dataclass(frozen=True)
@@ -130,13 +130,15 @@ def export_markdown(services, out: Path, *, plaintext: bool) -> MarkdownExportRe
         by_month[memory["event_at"][:7]].append(memory)
     with atomic_dir(target) as folder:
         index = ["# Second Me export", "",
-                 f"Exported {services.clock.now_iso()} — {len(memories)} memories in "
-                 f"{len(by_month)} months. This copy is NOT encrypted.", ""]
+                 f"Exported {services.clock.now_iso()} — "
+                 f"{counted(len(memories), 'memory', 'memories')} in "
+                 f"{counted(len(by_month), 'month')}. This copy is NOT encrypted.", ""]
         for month in sorted(by_month):
             (folder / month[:4]).mkdir(exist_ok=True, mode=0o700)
             write_private(folder / month[:4] / f"{month}.md",
                           render_month(month, by_month[month], summaries))
-            index.append(f"- [{month}]({month[:4]}/{month}.md) — {len(by_month[month])} memories")
+            index.append(f"- [{month}]({month[:4]}/{month}.md) — "
+                         f"{counted(len(by_month[month]), 'memory', 'memories')}")
         index += ["", "- [Profile](profile.md)", "",
                   "Chat transcripts and the audit trail are in the JSONL export "
                   "(`secondme export --format jsonl`)."]

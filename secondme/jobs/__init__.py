@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..errors import InvalidInput
 from .runner import JobContext, JobFn, JobOptions, Progress, RunResult, run_job
 
 
@@ -42,7 +43,7 @@ def names(selection: str) -> list[str]:
     if selection == "all":
         return list(ORDER)
     if selection not in JOBS:
-        raise ValueError(f"unknown job {selection!r}; choose one of: all, {', '.join(ORDER)}")
+        raise InvalidInput(f"unknown job {selection!r}; choose one of: all, {', '.join(ORDER)}")
     return [selection]
 
 

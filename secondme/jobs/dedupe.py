@@ -64,6 +64,8 @@ def run(ctx: JobContext) -> None:
 
 def _exact(ctx: JobContext) -> None:
     bank = ctx.services.bank
+    total = queries.count_new(bank.db(), int(ctx.watermark().get("last_id", 0)))
+    ctx.report("dedupe", 0, total)
     while not ctx.cancelled:
         mark = ctx.watermark()
         batch = queries.new_memories(bank.db(), int(mark.get("last_id", 0)), BATCH)
@@ -78,7 +80,7 @@ def _exact(ctx: JobContext) -> None:
                 if twin is not None and merge(ctx, db, twin, row["id"], "exact", 1.0):
                     ctx.counts["exact"] += 1
             ctx.save_watermark(db, {**mark, "last_id": batch[-1]["id"]})
-        ctx.report("dedupe", ctx.counts["checked"], 0)
+        ctx.report("dedupe", ctx.counts["checked"], max(total, ctx.counts["checked"]))
 
 
 def _vectors(items: list[tuple[int, str, bytes]]) -> np.ndarray:

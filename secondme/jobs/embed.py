@@ -22,13 +22,18 @@ def run(ctx: JobContext) -> None:
         embedding_service = None
     embed_pending = getattr(embedding_service, "embed_pending", None)
     done = 0
+    total: int | None = None
 
     def on_batch(count: int) -> None:
         nonlocal done
         done += count
-        ctx.report("embed", done, 0)
+        ctx.report("embed", done, total)
 
     if embed_pending is not None:
+        total = embedding_service.pending_count(services)
+        if ctx.options.limit is not None:
+            total = min(total, ctx.options.limit)
+        ctx.report("embed", 0, total)
         ctx.counts["embedded"] = int(embed_pending(services, batch_size=BATCH,
                                                    limit=ctx.options.limit, on_batch=on_batch))
         return
@@ -50,7 +55,7 @@ def _embed_here(ctx: JobContext) -> int:
                 rows.update(db, memory_id, embedding=to_blob(vector),
                             embedding_model=embedder.name)
         stored += len(pending)
-        ctx.report("embed", stored, 0)
+        ctx.report("embed", stored)
         if ctx.options.limit is not None and stored >= ctx.options.limit:
             break
     return stored

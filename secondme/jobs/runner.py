@@ -21,7 +21,11 @@ from typing import Any
 from storage import BankLocked
 from storage import jobs as job_rows
 
-Progress = Callable[[str, int, int], None]   # (what, done, total)
+from ..progress import Progress
+
+# A running job writes its progress into its `job_runs` row at most this often, so
+# `secondme jobs` in another terminal can show a percentage.
+PROGRESS_EVERY_S = 1.0
 
 
 @dataclass
@@ -39,6 +43,7 @@ class JobContext:
     cancel: threading.Event
     progress: Progress | None = None
     counts: dict[str, Any] = field(default_factory=dict)
+    _stored_at: float | None = field(default=None, repr=False)
 
     @property
     def cancelled(self) -> bool:
@@ -51,9 +56,17 @@ class JobContext:
         """Call inside the same write transaction as the unit of work it records."""
         job_rows.set_watermark(db, self.job, value, self.services.clock.now_iso())
 
-    def report(self, what: str, done: int, total: int) -> None:
+    def report(self, stage: str, done: int, total: int | None = None) -> None:
+        """Progress in the one shape `(stage, done, total or None)`: to the caller's
+        callback, and now and then into this run's row (for `secondme jobs`)."""
+        total = total or None
+        now = time.monotonic()
+        if self._stored_at is None or now - self._stored_at >= PROGRESS_EVERY_S:
+            self._stored_at = now
+            with self.services.bank.write() as db:
+                job_rows.set_progress(db, self.run_id, stage, done, total)
         if self.progress is not None:
-            self.progress(what, done, total)
+            self.progress(stage, done, total)
 
 
 JobFn = Callable[[JobContext], None]

@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+from ..errors import MissingFile
 from .base import ModelInfo
 
 
@@ -56,7 +57,7 @@ class LlamaModel:
 
         silence_native_logs()
         if not Path(model_path).is_file():
-            raise FileNotFoundError(f"model file not found: {model_path}")
+            raise MissingFile(f"model file not found: {model_path}")
         offload = bool(llama_cpp.llama_supports_gpu_offload())
         layers = n_gpu_layers if offload else 0
         self._llm = llama_cpp.Llama(

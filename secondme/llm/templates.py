@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..errors import UserError
 from .base import ModelInfo
 
 # Gemma's turn format, for Gemma-family GGUFs that were instruction-tuned but lost their
@@ -33,7 +34,7 @@ GEMMA_TURNS_TEMPLATE = (
 TEMPLATE_STOPS = ("<end_of_turn>", "<|im_end|>", "<|eot_id|>", "<|end|>", "</s>")
 
 
-class TemplateError(ValueError):
+class TemplateError(UserError, ValueError):
     """The model's chat template could not render these messages."""
 
 
