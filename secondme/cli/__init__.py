@@ -19,6 +19,8 @@ USER_ERRORS = (ConfigError, MemoryNotFound, PassphraseUnavailable, FileNotFoundE
 
 
 def main() -> None:
+    from ..hardening import harden_process
+    harden_process()  # before any key is read: no core dumps, no ptrace dumping
     from storage import StorageError
     from storage.sqlcipher import DatabaseError
 

@@ -88,7 +88,8 @@ def chat(ctx: typer.Context) -> None:
 @app.command()
 def ask(
     ctx: typer.Context,
-    question: Annotated[str, typer.Argument(help="What to ask.")],
+    question: Annotated[str, typer.Argument(help="What to ask; `-` reads it from stdin "
+                                            "(not visible in `ps`).")],
     no_store: Annotated[bool, typer.Option(
         "--no-store", help="Don't keep this exchange (no message, no memory, no reinforcing).")]
     = False,
@@ -97,7 +98,9 @@ def ask(
 ) -> None:
     """Ask once, non-interactively; the answer streams to stdout."""
     from ..chat import ChatSession, ReplyInterrupted, prefer_single_thread_torch
+    from .textarg import text_or_stdin
 
+    question = text_or_stdin(question, "question")
     services = state(ctx).services(now)
     session = ChatSession(services, source="ask", store=not no_store)
     started = [False]
