@@ -200,3 +200,41 @@ def test_the_ceiling_keeps_the_default_and_the_owasp_floor():
     for too_much in (KdfParams(256 * 1024, 4, 4), KdfParams(512 * 1024, 2, 4)):
         with pytest.raises(KeyFileError, match="refusing"):
             too_much.check()
+
+
+SCENARIO = r"""
+set -u
+mount -t tmpfs -o size=4m tmpfs "$BOX" || exit 77
+export SECONDME_HOME="$BOX/home"
+python -m secondme init >/dev/null || exit 78
+python -m secondme remember "before the trouble" >/dev/null || exit 79
+if [ "$CASE" = readonly ]; then
+    mount -o remount,ro "$BOX" || exit 77
+else
+    dd if=/dev/zero of="$BOX/filler" bs=64k 2>/dev/null; true
+fi
+python -m secondme remember "after the trouble"
+"""
+
+
+@pytest.mark.parametrize("case,words", [("readonly", "read-only"), ("full", "disk full")])
+def test_the_cli_names_a_read_only_or_full_home_for_what_it_is(tmp_path, case, words):
+    """A real read-only / full filesystem, in a private mount namespace (skipped where the
+    machine does not allow one)."""
+    import shutil
+
+    if shutil.which("unshare") is None or not sys.platform.startswith("linux"):
+        pytest.skip("needs unshare (Linux)")
+    box = tmp_path / "box"
+    box.mkdir()
+    env = {**os.environ, "BOX": str(box), "CASE": case, "SECONDME_PASSPHRASE": "pw",
+           "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    proc = subprocess.run(["unshare", "-rm", "sh", "-c", SCENARIO], env=env, capture_output=True,
+                          text=True, timeout=300, cwd=Path(__file__).resolve().parents[1])
+    if proc.returncode in (1, 77) and "mount" in proc.stderr + proc.stdout \
+            or proc.returncode == 77:
+        pytest.skip(f"no private mounts here: {proc.stderr.strip()[:200]}")
+    assert proc.returncode == 2, (proc.returncode, proc.stderr)
+    assert words in proc.stderr and "restore" not in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr
