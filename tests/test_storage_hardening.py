@@ -105,6 +105,18 @@ def test_the_cli_opens_a_half_made_home_instead_of_contradicting_itself(home):
     assert proc.returncode == 0, proc.stderr
 
 
+def test_the_tui_offers_to_unlock_a_half_made_home_not_to_create_over_it(bank, home):
+    from secondme.cli.app import CliState
+    from secondme.cli.chat import BankOpener
+
+    bank.close()
+    _half_made(home, "memory.db.restoring")
+    opener = BankOpener(CliState(home=home, passphrase_file=None, now=None, model=None))
+    assert opener.exists
+    opener.unlock(PASSPHRASE).close()
+    assert (home / "memory.db").exists()
+
+
 # -- disk full / read-only are not "damaged" --------------------------------------
 def test_a_full_database_is_reported_as_disk_full_not_damage(bank):
     conn = bank.db().conn

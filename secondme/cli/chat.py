@@ -24,8 +24,10 @@ class BankOpener:
     @property
     def exists(self) -> bool:
         from storage.bank import BankPaths
+        from storage.halfmade import is_half_made
 
-        return BankPaths(self._st.home).db.exists()
+        paths = BankPaths(self._st.home)   # a half-made restore is finished by unlocking it
+        return paths.db.exists() or is_half_made(paths.db, paths.key)
 
     def _adopt(self, bank):
         from ..services import build_services
