@@ -95,10 +95,12 @@ def unlock_from_keyring(home: Path, db_id: str) -> Bank | None:
         return None
     if not secret:
         return None
+    from storage.errors import KeyRotationPending
+
     try:
         return open_with_key(home, bytearray.fromhex(secret), db_id)
-    except KeyMismatch:   # a stale entry (e.g. from before `passwd --rotate-key`)
-        return None
+    except (KeyMismatch, KeyRotationPending):   # a stale entry (before `passwd --rotate-key`):
+        return None                              # the passphrase decides
 
 
 def open_bank(home: Path, passphrase_file: Path | None, prompt: PassphrasePrompt | None,
