@@ -35,6 +35,28 @@ def parse_when(text: str) -> datetime:
     return parsed.replace(microsecond=0)
 
 
+EARLIEST_EVENT = datetime(1000, 1, 1)
+FUTURE_LIMIT_YEARS = 100
+
+
+def latest_event(now: datetime) -> datetime:
+    """The latest moment a memory may be placed at: now + 100 years (far from datetime.max,
+    so period arithmetic on it can never overflow)."""
+    return now.replace(year=now.year + FUTURE_LIMIT_YEARS, month=1, day=1, hour=0, minute=0,
+                       second=0)
+
+
+def check_event_time(moment: datetime, now: datetime) -> datetime:
+    """Refuses absurd dates (`--at 9999-12-31`), which would break every calendar view."""
+    if moment < EARLIEST_EVENT:
+        raise InvalidInput(f"the date {to_iso(moment)[:10]} is before the year "
+                         f"{EARLIEST_EVENT.year}; give the real date")
+    if moment >= latest_event(now):
+        raise InvalidInput(f"the date {to_iso(moment)[:10]} is more than "
+                         f"{FUTURE_LIMIT_YEARS} years from now; give the real date")
+    return moment
+
+
 def to_iso(moment: datetime) -> str:
     if moment.tzinfo is not None:
         moment = moment.astimezone().replace(tzinfo=None)

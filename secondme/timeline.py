@@ -18,7 +18,7 @@ from typing import Any
 from storage.memories import COLUMNS
 from storage.records import Memory
 
-from .clock import from_iso, to_iso
+from .clock import EARLIEST_EVENT, from_iso, latest_event, to_iso
 from .errors import InvalidInput
 
 LEVELS = ("day", "week", "month")
@@ -209,6 +209,13 @@ def timeline(services, *, start: datetime | None = None, end: datetime | None = 
     bounds = _bounds(services.bank.db(), start, end)
     if bounds is None:
         return []
+    # Rows placed at absurd dates (before the --at check, or by an import) must not break
+    # the view: the window stays within the dates a memory may have.
+    low = max(bounds[0], EARLIEST_EVENT)
+    high = min(bounds[1], latest_event(services.clock.now()) - timedelta(days=1))
+    if high < low:
+        return []
+    bounds = (low, high)
     first = period_of(bounds[0], level)
     last = period_of(bounds[1], level)
     window = Period(level, first.start, last.end)

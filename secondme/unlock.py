@@ -6,7 +6,15 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from storage import Bank, KeyFileError, create_bank, keyfile, open_with_key, unlock_bank
+from storage import (
+    Bank,
+    KeyFileError,
+    KeyMismatch,
+    create_bank,
+    keyfile,
+    open_with_key,
+    unlock_bank,
+)
 from storage.bank import BankPaths
 
 from .errors import UserError
@@ -85,7 +93,12 @@ def store_in_keyring(bank: Bank) -> str:
     backend = _keyring_backend()
     if backend is None:
         raise KeyFileError("no secure OS keyring is available; use the passphrase")
-    backend.set_password(KEYRING_SERVICE, bank.db_id, bank.data_key_copy().hex())
+    key = bank.data_key_copy()
+    try:
+        backend.set_password(KEYRING_SERVICE, bank.db_id, key.hex())
+    finally:
+        for i in range(len(key)):
+            key[i] = 0
     return f"{type(backend).__module__}.{type(backend).__name__}"
 
 
@@ -99,7 +112,12 @@ def unlock_from_keyring(home: Path, db_id: str) -> Bank | None:
         return None
     if not secret:
         return None
-    return open_with_key(home, bytearray(bytes.fromhex(secret)), db_id)
+    from storage.errors import KeyRotationPending
+
+    try:
+        return open_with_key(home, bytearray.fromhex(secret), db_id)
+    except (KeyMismatch, KeyRotationPending):   # a stale entry (before `passwd --rotate-key`):
+        return None                              # the passphrase decides
 
 
 def open_bank(home: Path, passphrase_file: Path | None, prompt: PassphrasePrompt | None,

@@ -18,8 +18,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import keyfile, migrations
+from . import halfmade, keyfile, migrations, rekey
 from .connection import as_database, connect
+from .diskerrors import classify
 from .errors import (
     BankExists,
     BankLocked,
@@ -27,8 +28,10 @@ from .errors import (
     DatabaseDamaged,
     KeyFileError,
     KeyMismatch,
+    WrongPassphrase,
 )
 from .sqlcipher import DatabaseError, sqlite_utils
+from .stale import remove_stale
 
 DB_NAME = "memory.db"
 KEY_NAME = "memory.key.json"
@@ -125,15 +128,24 @@ class Bank:
             if database.conn.in_transaction:
                 yield database
                 return
-            database.conn.execute("BEGIN IMMEDIATE")
             try:
-                yield database
-            except BaseException:
+                database.conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield database
+                except BaseException:
+                    if database.conn.in_transaction:
+                        database.conn.execute("ROLLBACK")
+                    raise
+                else:
+                    database.conn.execute("COMMIT")
+            except DatabaseError as exc:   # a full disk or read-only folder is not damage
+                problem = classify(exc, self.paths.home)
+                if problem is None:
+                    raise
                 if database.conn.in_transaction:
-                    database.conn.execute("ROLLBACK")
-                raise
-            else:
-                database.conn.execute("COMMIT")
+                    with contextlib.suppress(DatabaseError):
+                        database.conn.execute("ROLLBACK")
+                raise problem from exc
 
     # -- lifecycle ---------------------------------------------------------
     def close(self) -> None:
@@ -169,6 +181,27 @@ class Bank:
         return bytearray(self._dek)
 
     # -- maintenance -------------------------------------------------------
+    def rotate_key(self, new_passphrase: str, params: keyfile.KdfParams | None = None,
+                   checkpoint: rekey.Checkpoint | None = None) -> None:
+        """Re-encrypts the database under a new data key, wrapped under `new_passphrase`.
+
+        Call under `rekey.passwd_lock`, from the only thread using this bank: every
+        connection is closed first (SQLCipher re-keys as the only connection)."""
+        old = keyfile.read_envelope(self.paths.key)
+        with self._registry_lock:
+            for database in self._connections:
+                with contextlib.suppress(Exception):
+                    database.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                with contextlib.suppress(Exception):
+                    database.conn.close()
+            self._connections.clear()
+            self._local = threading.local()
+        new = rekey.rotate(self.paths.db, self.paths.key, self.db_id, self._dek, new_passphrase,
+                           params or old.params, checkpoint)
+        self._dek[:] = new
+        for i in range(len(new)):
+            new[i] = 0
+
     def change_passphrase(self, new_passphrase: str,
                           params: keyfile.KdfParams | None = None) -> None:
         """Re-wraps the data key; the database file is not touched."""
@@ -219,9 +252,22 @@ def _verify_and_migrate(paths: BankPaths, dek: bytearray, db_id: str) -> Bank:
     return bank
 
 
+def _private_home(home: Path) -> None:
+    with contextlib.suppress(OSError):
+        if home.stat().st_mode & 0o777 != 0o700:
+            os.chmod(home, 0o700)
+
+
+def clean_leftovers(paths: BankPaths) -> None:
+    """Temporary key files of killed processes (they may unwrap the key under an old
+    passphrase) are removed on every open."""
+    remove_stale(paths.home, f".{KEY_NAME}*.tmp-*")
+
+
 def create_bank(home: Path, passphrase: str,
                 params: keyfile.KdfParams = keyfile.DEFAULT_KDF) -> Bank:
     paths = BankPaths(Path(home))
+    halfmade.before_init(paths.db, paths.key)   # an interrupted init/restore
     if paths.db.exists() or any(p.exists() for p in paths.sidecars()):
         raise BankExists(f"a memory bank already exists at {paths.home}")
     if paths.key.exists():
@@ -229,6 +275,8 @@ def create_bank(home: Path, passphrase: str,
                          "move it away before creating a new bank")
     keyfile.normalize_passphrase(passphrase)
     paths.home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _private_home(paths.home)
+    clean_leftovers(paths)
     dek = keyfile.new_data_key()
     db_id = uuid.uuid4().hex
     staging = paths.home / (DB_NAME + ".creating")
@@ -255,6 +303,7 @@ def create_bank(home: Path, passphrase: str,
 def read_db_id(home: Path) -> str:
     """The bank's id from its key file, without unlocking (e.g. for a keyring lookup)."""
     paths = BankPaths(Path(home))
+    halfmade.finish(paths.db, paths.key)
     if not paths.db.exists():
         raise BankMissing(f"no memory bank at {paths.home}; run `secondme init` first")
     return _read_envelope_with_fallback(paths).db_id
@@ -263,19 +312,33 @@ def read_db_id(home: Path) -> str:
 def unlock_bank(home: Path, passphrase: str) -> Bank:
     """Unwraps the key (a wrong passphrase fails here, before the database is opened)."""
     paths = BankPaths(Path(home))
+    halfmade.finish(paths.db, paths.key)   # an interrupted init/restore: complete it
     if not paths.db.exists():
         if paths.key.exists():
             raise DatabaseDamaged(f"the key file exists but the database {paths.db} is missing; "
-                                  "restore it from a backup")
+                                  "restore it from a backup (`secondme restore BACKUP` moves "
+                                  "the orphaned key file aside)")
         raise BankMissing(f"no memory bank at {paths.home}; run `secondme init` first")
     envelope = _read_envelope_with_fallback(paths)
-    dek = keyfile.unwrap(envelope, passphrase)
+    try:
+        dek = keyfile.unwrap(envelope, passphrase)
+    except WrongPassphrase:   # maybe the new passphrase of an interrupted key rotation
+        dek = rekey.unwrap_journal(paths.key, passphrase)
+        if dek is None:
+            raise
     return open_with_key(home, dek, envelope.db_id)
 
 
 def open_with_key(home: Path, dek: bytearray, db_id: str) -> Bank:
     paths = BankPaths(Path(home))
+    clean_leftovers(paths)
     _check_db_file(paths.db)
+    if rekey.journal_path(paths.key).exists():
+        try:
+            with rekey.passwd_lock(paths.home):
+                dek = rekey.settle(paths.db, paths.key, dek)
+        except BankLocked:
+            pass   # a rotation is running in another process right now; leave it alone
     try:
         return _verify_and_migrate(paths, dek, db_id)
     except DatabaseDamaged as exc:

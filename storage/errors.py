@@ -43,3 +43,11 @@ class PlaintextRefused(StorageError):
 
 class BankLocked(StorageError):
     """Another process holds the bank's writer lock."""
+
+
+class DiskProblem(StorageError):
+    """The disk is full or the bank's folder is read-only: nothing is damaged."""
+
+
+class KeyRotationPending(StorageError):
+    """A `passwd --rotate-key` was interrupted after the bank was re-encrypted."""

@@ -29,10 +29,13 @@ DEK_BYTES = 32
 MAX_PASSPHRASE_CHARS = 4096
 
 # Floors follow OWASP's Argon2id minimum; ceilings stop a hostile key file from
-# making unlock take minutes or gigabytes.
-MIN_M_KIB, MAX_M_KIB = 19 * 1024, 1024 * 1024
+# making unlock take seconds or gigabytes before it is refused. The checks run on
+# the parsed file, before any derivation. Ceiling: 256 MiB (4x the default), and a
+# total cost (memory x passes) of at most 4x the default 64 MiB x 3: about 1 s.
+MIN_M_KIB, MAX_M_KIB = 19 * 1024, 256 * 1024
 MIN_T, MAX_T = 2, 10
 MIN_P, MAX_P = 1, 16
+MAX_COST_KIB_PASSES = 4 * 64 * 1024 * 3
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,9 @@ class KdfParams:
             raise KeyFileError(f"refusing key file: Argon2id passes {self.t} outside {MIN_T}..{MAX_T}")
         if not (MIN_P <= self.p <= MAX_P):
             raise KeyFileError(f"refusing key file: Argon2id lanes {self.p} outside {MIN_P}..{MAX_P}")
+        if self.m_kib * self.t > MAX_COST_KIB_PASSES:
+            raise KeyFileError(f"refusing key file: Argon2id cost {self.m_kib} KiB x {self.t} "
+                               f"passes is above {MAX_COST_KIB_PASSES} KiB-passes (about 1 s)")
 
 
 DEFAULT_KDF = KdfParams()
@@ -144,7 +150,7 @@ def wrap(dek: bytes | bytearray, passphrase: str, db_id: str,
     draft = KeyEnvelope(db_id=db_id, params=params, salt=salt, nonce=nonce, wrapped=b"",
                         extra=dict(extra or {}))
     kek = _derive(passphrase, salt, params)
-    wrapped = AESGCM(kek).encrypt(nonce, bytes(dek), draft.aad())
+    wrapped = AESGCM(kek).encrypt(nonce, dek, draft.aad())  # bytes-like: no extra copy
     return KeyEnvelope(db_id, params, salt, nonce, wrapped, dict(extra or {}))
 
 
@@ -156,7 +162,9 @@ def unwrap(envelope: KeyEnvelope, passphrase: str) -> bytearray:
         raise WrongPassphrase() from None
     if len(dek) != DEK_BYTES:
         raise KeyFileError("the key file holds a key of the wrong size")
-    return bytearray(dek)
+    key = bytearray(dek)
+    del dek  # the immutable copy cannot be wiped; drop it at once
+    return key
 
 
 def new_data_key() -> bytearray:

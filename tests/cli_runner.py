@@ -19,3 +19,13 @@ def run(args: list[str], env: dict[str, str], check: bool = True,
     if check and proc.returncode != 0:
         raise AssertionError(f"{args} failed ({proc.returncode}): {proc.stderr}")
     return proc
+
+
+def run_stdin(args: list[str], env: dict[str, str], stdin_text: str, check: bool = True,
+              cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    """Like `run`, with `stdin_text` piped to the command's standard input."""
+    proc = subprocess.run([*SECONDME, *args], capture_output=True,
+                          text=True, env={**os.environ, **env}, cwd=cwd, input=stdin_text)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{args} failed ({proc.returncode}): {proc.stderr}")
+    return proc

@@ -237,6 +237,9 @@ def close_unlocked(services, chat, handle) -> None:
 def run_app(cli_state) -> None:
     """Entry point for `secondme` / `secondme chat`."""
     from secondme.cli.chat import BankOpener
+    from secondme.hardening import harden_process
+
+    harden_process()  # also when the TUI is started without the CLI's main
 
     opener = BankOpener(cli_state)
     services = opener.preset()   # passphrase file, SECONDME_PASSPHRASE or keyring: no screen

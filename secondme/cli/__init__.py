@@ -11,6 +11,9 @@ app.callback(invoke_without_command=True)(root_callback)
 
 
 def main() -> None:
+    from ..hardening import harden_process
+
+    harden_process()  # before any key is read: no core dumps, no ptrace dumping
     from .errors import run
 
     run(app)

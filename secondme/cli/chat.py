@@ -24,8 +24,10 @@ class BankOpener:
     @property
     def exists(self) -> bool:
         from storage.bank import BankPaths
+        from storage.halfmade import is_half_made
 
-        return BankPaths(self._st.home).db.exists()
+        paths = BankPaths(self._st.home)   # a half-made restore is finished by unlocking it
+        return paths.db.exists() or is_half_made(paths.db, paths.key)
 
     def _adopt(self, bank):
         from ..services import build_services
@@ -88,7 +90,8 @@ def chat(ctx: typer.Context) -> None:
 @app.command()
 def ask(
     ctx: typer.Context,
-    question: Annotated[str, typer.Argument(help="What to ask.")],
+    question: Annotated[str, typer.Argument(help="What to ask; `-` reads it from stdin "
+                                            "(not visible in `ps`).")],
     no_store: Annotated[bool, typer.Option(
         "--no-store", help="Don't keep this exchange (no message, no memory, no reinforcing).")]
     = False,
@@ -97,7 +100,9 @@ def ask(
 ) -> None:
     """Ask once, non-interactively; the answer streams to stdout."""
     from ..chat import ChatSession, ReplyInterrupted, prefer_single_thread_torch
+    from .textarg import text_or_stdin
 
+    question = text_or_stdin(question, "question")
     services = state(ctx).services(now)
     session = ChatSession(services, source="ask", store=not no_store)
     started = [False]

@@ -39,32 +39,50 @@ def passwd(
     ctx: typer.Context,
     new_passphrase_file: Annotated[Path | None, typer.Option(
         "--new-passphrase-file", help="Read the new passphrase from this file.")] = None,
+    rotate_key: Annotated[bool, typer.Option(
+        "--rotate-key", help="Also re-encrypt the whole bank under a NEW data key (after a "
+        "leak of the passphrase or key; safe to interrupt).")] = False,
 ) -> None:
-    """Change the passphrase. Only the small key file is rewritten, never the database."""
+    """Change the passphrase. Only the small key file is rewritten, never the database
+    (unless --rotate-key)."""
     import os
 
-    st = state(ctx)
-    services = st.services()
-    if new_passphrase_file is not None:
-        new = resolve_passphrase(new_passphrase_file, None)
-    elif os.environ.get("SECONDME_NEW_PASSPHRASE"):
-        new = os.environ["SECONDME_NEW_PASSPHRASE"]
-    elif not sys.stdin.isatty():
-        raise PassphraseUnavailable(
-            "no new passphrase: set SECONDME_NEW_PASSPHRASE, pass --new-passphrase-file, or run "
-            "`secondme passwd` in a terminal")
-    else:
-        new = prompt_passphrase("New passphrase", True)
-    from ..unlock import kdf_params
+    from storage.rekey import passwd_lock
 
-    services.bank.change_passphrase(new, kdf_params())
-    typer.echo("Passphrase changed; the database itself was not rewritten.")
+    st = state(ctx)
+    with passwd_lock(st.home):   # two passwd runs at once cannot both succeed
+        services = st.services()
+        if new_passphrase_file is not None:
+            new = resolve_passphrase(new_passphrase_file, None)
+        elif os.environ.get("SECONDME_NEW_PASSPHRASE"):
+            new = os.environ["SECONDME_NEW_PASSPHRASE"]
+        elif not sys.stdin.isatty():
+            raise PassphraseUnavailable(
+                "no new passphrase: set SECONDME_NEW_PASSPHRASE, pass --new-passphrase-file, or "
+                "run `secondme passwd` in a terminal")
+        else:
+            new = prompt_passphrase("New passphrase", True)
+        from ..unlock import kdf_params
+
+        if not rotate_key:
+            services.bank.change_passphrase(new, kdf_params())
+            typer.echo("Passphrase changed; the database itself was not rewritten.")
+            return
+        services.bank.rotate_key(new, kdf_params())
+        if st.settings().use_keyring:
+            from ..unlock import keyring_available, store_in_keyring
+
+            if keyring_available():
+                store_in_keyring(services.bank)
+    typer.echo("Re-encrypted the bank under a new data key and changed the passphrase; the old "
+               "passphrase and the old key no longer open it. Old backups keep their own keys.")
 
 
 @app.command()
 def remember(
     ctx: typer.Context,
-    text: Annotated[str, typer.Argument(help="What to remember.")],
+    text: Annotated[str, typer.Argument(help="What to remember; `-` reads it from stdin "
+                                        "(unlike arguments, not visible in `ps`).")],
     at: Annotated[str | None, typer.Option("--at", help="When it happened (ISO date/time).")]
     = None,
     importance: Annotated[float, typer.Option(min=0.0, max=1.0)] = 0.5,
@@ -72,8 +90,15 @@ def remember(
     as_json: JsonOpt = False,
 ) -> None:
     """Store a memory, told in your own words."""
-    services = state(ctx).services(now)
+    from .textarg import text_or_stdin
+
+    text = text_or_stdin(text, "memory text")
     when = parse_when(at) if at else None
+    if when is not None:   # before unlocking: a one-line error, nothing opened
+        from ..clock import check_event_time
+
+        check_event_time(when, state(ctx).clock(now).now())
+    services = state(ctx).services(now)
     memory_id = services.memory.remember(text, at=when, importance=importance, source="cli")
     if as_json:
         emit_json(services.memory.get(memory_id).to_public())

@@ -48,7 +48,8 @@ def _stderr_console():
 @app.command()
 def search(
     ctx: typer.Context,
-    query: Annotated[str, typer.Argument(help="Any text; quotes and symbols are safe.")],
+    query: Annotated[str, typer.Argument(help="Any text; quotes and symbols are safe; `-` "
+                                         "reads it from stdin (not visible in `ps`).")],
     k: Annotated[int, typer.Option("--k", min=1, max=200, help="How many hits.")] = 8,
     include_archived: Annotated[bool, typer.Option("--all", help="Include archived memories.")]
     = False,
@@ -63,6 +64,9 @@ def search(
 
     if mode not in MODES:
         raise typer.BadParameter(f"--mode must be one of {', '.join(MODES)}")
+    from .textarg import text_or_stdin
+
+    query = text_or_stdin(query, "search text")
     services = state(ctx).services(now)
     if mode != "bm25":
         not_embedded = _catch_up(services, quiet=as_json)

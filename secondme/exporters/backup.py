@@ -20,11 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from storage import keyfile, open_with_key
+from storage import halfmade, keyfile, open_with_key
 from storage.bank import BankPaths
 from storage.connection import connect
 from storage.errors import BankExists, DatabaseDamaged, KeyMismatch, WrongPassphrase
 from storage.sqlcipher import DatabaseError
+from storage.stale import remove_stale
 
 from .common import ExportError, snapshot
 
@@ -122,6 +123,15 @@ def _copy(source_conn, target: Path, dek: bytes | bytearray) -> None:
         target_conn.close()
 
 
+def clean_interrupted(folder: Path) -> list[Path]:
+    """Removes what killed backups left in `folder`: `.NAME.partial-PID` copies (and their
+    -wal/-shm/-journal) and half-written key files, once their process is gone."""
+    removed = []
+    for pattern in (".*.partial-*", f".*{KEY_SUFFIX}.tmp-*"):
+        removed += remove_stale(folder, pattern)
+    return removed
+
+
 def _wipe(key: bytearray) -> None:
     for i in range(len(key)):
         key[i] = 0
@@ -151,6 +161,7 @@ def backup(bank, target: Path, passphrase: str, params: keyfile.KdfParams, *,
     if not target.parent.is_dir():
         raise BackupError(f"the folder {target.parent} does not exist")
     keyfile.normalize_passphrase(passphrase)
+    clean_interrupted(target.parent)
     tmp = target.with_name(f".{target.name}.partial-{os.getpid()}")
     _remove_db(tmp)
     dek = keyfile.new_data_key()
@@ -204,16 +215,21 @@ def restore(backup_path: Path, backup_passphrase: str, home: Path, new_passphras
     """Restores into `home`, which must not hold a bank; the new bank gets a fresh key."""
     backup_path = Path(backup_path).expanduser().resolve()
     paths = BankPaths(Path(home).expanduser().resolve())
-    if paths.db.exists() or paths.key.exists() or any(p.exists() for p in paths.sidecars()):
+    if paths.db.exists() or any(p.exists() for p in paths.sidecars()):
         raise BankExists(f"a memory bank already exists in {paths.home}; restore into a new, "
                          "empty home (--home or SECONDME_HOME)")
     keyfile.normalize_passphrase(new_passphrase)
     envelope, backup_key = open_backup_key(backup_path, backup_passphrase)
+    # A key file without its database: an interrupted init/restore (cleared, the backup
+    # is restored again) or the key of a lost database (moved aside, never deleted).
+    halfmade.clear(paths.db, paths.key)
+    halfmade.move_orphan_key_aside(paths.db, paths.key)
     size = backup_path.stat().st_size
     if size == 0 or size % 4096:
         raise BackupError(f"the backup {backup_path} is truncated ({size} bytes)")
     new_key = keyfile.new_data_key()
     paths.home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(paths.home, 0o700)
     staging = paths.home / "memory.db.restoring"
     _remove_db(staging)
     try:

@@ -133,11 +133,30 @@ def classify(path: Path, *, explicit: bool) -> tuple[str | None, str | None]:
     return None, f"unsupported file type {suffix or '(no extension)'}"
 
 
+def symlink_skip_reason(path: Path, root: Path) -> str | None:
+    """Links found inside an imported folder are never followed, whatever they point at.
+
+    A link out of the folder could make any file on the machine (a password file,
+    another person's notes) a searchable memory; a link inside points at a file the
+    walk imports on its own anyway. Named explicitly on the command line, a link
+    is the person's choice and is followed (`discover` resolves it first)."""
+    if not path.is_symlink():
+        return None
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return "symbolic link that leads nowhere (not followed)"
+    if target != root and root not in target.parents:
+        return "symbolic link to a file outside the imported folder (not followed)"
+    return "symbolic link inside the imported folder (not followed; its target is imported once)"
+
+
 def discover(paths: Iterable[Path]) -> tuple[list[Candidate], list[Path], list[Outcome]]:
     """Expands folders. Returns (candidates, folder roots, outcomes for missing paths).
 
     Hidden folders (`.obsidian`, `.git`, `.trash`) and hidden files are not notes
-    and are passed over silently; symlinked folders are not followed (no loops).
+    and are passed over silently; symbolic links found in a folder (to files or folders,
+    inside or outside it) are never followed and are reported as skipped.
     """
     candidates: list[Candidate] = []
     roots: list[Path] = []
@@ -157,11 +176,16 @@ def discover(paths: Iterable[Path]) -> tuple[list[Candidate], list[Path], list[O
         if path.is_dir():
             roots.append(path)
             for folder, dirs, files in os.walk(path, followlinks=False):
-                dirs[:] = sorted(d for d in dirs if not _hidden(d))
-                for name in sorted(files):
+                links = [d for d in dirs if not _hidden(d) and (Path(folder) / d).is_symlink()]
+                dirs[:] = sorted(d for d in dirs if not _hidden(d) and d not in links)
+                for name in sorted(files + links):
                     if _hidden(name):
                         continue
                     file_path = Path(folder) / name
+                    link_skip = symlink_skip_reason(file_path, path)
+                    if link_skip:
+                        add(Candidate(file_path, None, root=path, skip=link_skip))
+                        continue
                     kind, skip = classify(file_path, explicit=False)
                     add(Candidate(file_path, kind, root=path, skip=skip))
         elif path.exists():
@@ -230,6 +254,10 @@ class ImportService:
             outcome.status, outcome.reason = "skipped", candidate.skip
             return outcome
         try:
+            if candidate.root is not None and path.is_symlink():  # became a link since discovery
+                outcome.status = "skipped"
+                outcome.reason = symlink_skip_reason(path, candidate.root)
+                return outcome
             stat = path.stat()
             if not path.is_file():
                 outcome.status, outcome.reason = "skipped", "not a regular file"
