@@ -192,6 +192,27 @@ def m003_profile_fact_method(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE profile_facts ADD COLUMN method TEXT NOT NULL DEFAULT 'llm'")
 
 
+@migrations()
+def m005_derived_trust(db: sqlite_utils.Database) -> None:
+    """A summary has the lowest trust of its sources (issue 12.10): 'import' when made from
+    imported text, 'assistant' from the assistant's words, else 'derived'; its memory too."""
+    db.execute("ALTER TABLE summaries ADD COLUMN trust TEXT NOT NULL DEFAULT 'derived'")
+    for low in ("import", "assistant"):
+        for _ in range(8):   # session/day <- memories, week/month <- days, life <- all
+            changed = db.execute(
+                "UPDATE summaries SET trust = ? WHERE trust NOT IN ('import', ?) AND id IN ("
+                "SELECT l.summary_id FROM summary_sources l JOIN memories m ON "
+                "l.source_type = 'memory' AND m.id = l.source_id WHERE m.trust = ? UNION "
+                "SELECT l.summary_id FROM summary_sources l JOIN summaries s ON "
+                "l.source_type = 'summary' AND s.id = l.source_id WHERE s.trust = ?)",
+                [low, low, low, low]).rowcount
+            if not changed:
+                break
+    db.execute("UPDATE memories SET trust = (SELECT s.trust FROM summaries s WHERE "
+               "s.memory_id = memories.id) WHERE kind = 'summary' AND id IN "
+               "(SELECT memory_id FROM summaries WHERE trust != 'derived')")
+
+
 def apply(db: sqlite_utils.Database) -> list[str]:
     """Applies pending migrations; returns the names applied (empty when up to date)."""
     pending = [m.name for m in migrations.pending(db)]
