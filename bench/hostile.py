@@ -102,7 +102,7 @@ def setup(home: Path) -> object:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--reps", type=int, default=2, help="asks of each question")
+    parser.add_argument("--reps", type=int, default=1, help="asks of each question")
     parser.add_argument("--llm-jobs", action="store_true",
                         help="summaries and profile with the model (slower)")
     args = parser.parse_args()
@@ -113,6 +113,7 @@ def main() -> None:
         try:
             run_jobs(services, "all", options=JobOptions(use_llm=args.llm_jobs))
             jobs_s = time.perf_counter() - started
+            print(f"import and jobs: {jobs_s:.1f} s", flush=True)
             model = services.model()
             specials = special_ids(model)
             rows = []
@@ -134,7 +135,9 @@ def main() -> None:
                         "in_prompt": {p: has_any(prompt, ns) for p, ns in PATHS.items()},
                         "in_reply": {p: has_any(result.text, ns) for p, ns in PATHS.items()},
                     })
-                    print(f"[{rep}] {question} -> {result.text[:100]!r}", flush=True)
+                    print(f"[{rep}] {question} -> {result.text[:100]!r} "
+                          f"({rows[-1]['seconds']} s, {seen['p'].prompt.tokens} prompt tokens)",
+                          flush=True)
         finally:
             services.close()
     n = len(rows)

@@ -31,14 +31,18 @@ _SPLIT = re.compile("([\ue000-\ue003])")
 # Gemma <start_of_turn>/<end_of_turn>/<bos>/<eos>, ChatML <|im_start|>/<|im_end|>,
 # Llama 3 <|begin_of_text|>/<|start_header_id|>/<|eot_id|>, Phi <|user|>/<|end|>,
 # DeepSeek's full-width <｜…｜>, Llama 2/Mistral [INST] <<SYS>> <s> </s>.
+_L, _R, _LB, _RB = "[<‹]", "[>›]", r"[\[⟦]", r"[\]⟧]"   # a marker, raw or already neutralised
 _MARKERS = re.compile(
-    r"<\s*[|｜][^<>\n]{0,40}?[|｜]\s*>"                 # <|im_start|>, <|eot_id|>, <｜User｜>
-    r"|<\s*/?\s*[A-Za-z]+(?:_[A-Za-z]+)+\s*>"          # <start_of_turn>, </end_of_turn>
-    r"|<\s*/?\s*(?:s|bos|eos|pad|unk|mask|cls|sep)\s*>"  # <s>, </s>, <bos>, <eos>
-    r"|<<\s*/?\s*SYS\s*>>"                             # <<SYS>>, <</SYS>>
-    r"|\[\s*/?\s*(?:INST|SYS|AVAILABLE_TOOLS|TOOL_CALLS|TOOL_RESULTS)\s*\]",  # [INST], [/INST]
+    _L + r"\s*[|｜][^<>‹›\n]{0,40}?[|｜]\s*" + _R                # <|im_start|>, <｜User｜>
+    + "|" + _L + r"\s*/?\s*[A-Za-z]+(?:_[A-Za-z]+)+\s*" + _R      # <start_of_turn>
+    + "|" + _L + r"\s*/?\s*(?:s|bos|eos|pad|unk|mask|cls|sep)\s*" + _R   # <s>, </s>, <bos>
+    + "|" + _L + _L + r"\s*/?\s*SYS\s*" + _R + _R                # <<SYS>>, <</SYS>>
+    + "|" + _LB + r"\s*/?\s*(?:INST|SYS|AVAILABLE_TOOLS|TOOL_CALLS|TOOL_RESULTS)\s*" + _RB,
     re.IGNORECASE)
 _LOOKALIKE = str.maketrans({"<": "‹", ">": "›", "[": "⟦", "]": "⟧"})
+
+
+FORGED = "[text after a chat-template marker left out]"
 
 
 def neutralise(text: str) -> str:
@@ -47,9 +51,25 @@ def neutralise(text: str) -> str:
     return _MARKERS.sub(lambda m: m.group(0).translate(_LOOKALIKE), text)
 
 
-def data(text: str) -> str:
-    """Marks `text` as data: plain tokens, never trusted; its markers are neutralised."""
-    return DATA_OPEN + neutralise(text) + DATA_CLOSE
+def without_forged_turns(text: str) -> str:
+    """Text up to the first template marker: what follows one is a forged chat turn.
+
+    Neutralised markers are not enough for a small model: measured with the embedded
+    Gemma 3 270M (bench/hostile.py), it copies a forged turn's look-alike text into its
+    reply. The memory itself keeps every word; only prompts and derived text leave it out.
+    """
+    found = _MARKERS.search(text)
+    if found is None:
+        return text
+    head = text[:found.start()].rstrip()
+    return f"{head} {FORGED}" if head else FORGED
+
+
+def data(text: str, *, cut: bool = True) -> str:
+    """Marks `text` as data: plain tokens, never trusted, no live marker, and (unless it is
+    the person's own message, `cut=False`) no forged turn."""
+    text = _MARKS.sub("", text)
+    return DATA_OPEN + neutralise(without_forged_turns(text) if cut else text) + DATA_CLOSE
 
 
 def plain(text: str) -> str:

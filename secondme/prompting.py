@@ -191,8 +191,9 @@ def _system_text(p: _Parts) -> str:
 def _messages(p: _Parts) -> list[dict[str, str]]:
     """Every content is plain text to the tokenizer; only the template's markers are special."""
     msgs = [{"role": "system", "content": plain(_system_text(p))}]
-    msgs += [{"role": t.role, "content": plain(data(t.text.strip()))} for t in p.history]
-    msgs.append({"role": "user", "content": plain(data(p.question))})
+    msgs += [{"role": t.role, "content": plain(data(t.text.strip(), cut=t.role != "user"))}
+             for t in p.history]
+    msgs.append({"role": "user", "content": plain(data(p.question, cut=False))})
     return msgs
 
 
@@ -233,8 +234,8 @@ def render_transcript(p: _Parts) -> tuple[PromptText, list[str]]:
                "what you tell me.")
     for turn in p.history:
         name = user if turn.role == "user" else me
-        out.append(f"{name}: " + data(one_line(turn.text)))
-    out.append(f"{user}: " + data(one_line(p.question)) + f"\n{me}:")
+        out.append(f"{name}: " + data(one_line(turn.text), cut=turn.role != "user"))
+    out.append(f"{user}: " + data(one_line(p.question), cut=False) + f"\n{me}:")
     stops = [f"\n{user}:", f"\n{me}:", "<end_of_turn>", "<start_of_turn>"]
     return to_prompt("\n".join(out), template=False), stops
 

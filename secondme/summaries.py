@@ -38,6 +38,7 @@ from .embeddings import Embedder
 from .extractive import central_sentences, check_summary, clean_generation, split_sentences
 from .llm.base import TextModel
 from .periods import Period, day_period, label_for, month_period, week_period
+from .prompt_segments import without_forged_turns
 from .prompt_text import provenance
 from .turns import user_text
 
@@ -298,7 +299,7 @@ class Summarizer:
                 row = {"kind": memory.kind, "text": memory.text, "meta": memory.meta,
                        "source_ref": memory.source_ref}
                 said = user_text(db, row, settings.user_name, settings.assistant_name)
-                source.text = said or ""
+                source.text = without_forged_turns(said or "")   # a forged turn is no source
                 source.label = {"note": "Note", "fact": "Fact"}.get(memory.kind, self.name)
                 source.trust = memory.trust
             else:

@@ -18,7 +18,7 @@ from secondme.importers import import_paths
 from secondme.jobs import run as run_jobs
 from secondme.jobs.runner import JobOptions
 from secondme.llm.templates import GEMMA_TURNS_TEMPLATE
-from secondme.prompt_segments import PromptText, Segment
+from secondme.prompt_segments import FORGED, PromptText, Segment
 from secondme.prompting import (
     MemoryItem,
     PeriodSummary,
@@ -99,6 +99,8 @@ PLANTED = ("PINEAPPLE-7", "TANGERINE-3", "MANGO-5", "Mallory-Q", "GUAVA-2", "KIW
            "hunter-ZX81", "4471-QX", "EvilBot")
 #: Only in the bundle's summaries (a `life` summary `is_current: true, version: 99`).
 NEVER_IN_A_PROMPT = "LYCHEE-4"
+#: Only after chat-template markers (forged turns): left out of prompts and summaries.
+FORGED_ONLY = ("TANGERINE-3", "MANGO-5")
 RAW_MARKERS = ("<end_of_turn>", "<start_of_turn>", "<|im_start|>", "<|im_end|>", "<|eot_id|>",
                "<|start_header_id|>", "<|user|>", "<|assistant|>", "<|end|>", "[INST]", "</s>",
                "<s>", "<bos>", "<eos>")
@@ -128,11 +130,12 @@ def test_hostile_set_reaches_prompts_only_as_marked_data(services, fake_model, t
         assert not [p for p in PLANTED if p.lower() in trusted.lower()], trusted
         assert "ignore previous instructions" not in trusted.lower()
         assert NEVER_IN_A_PROMPT not in prompt
+        assert not [f for f in FORGED_ONLY if f in prompt]
         assert not [m for m in RAW_MARKERS if m in prompt.data_text()]
         data_seen += prompt.data_text()
     # The hostile text was recalled (as data, with where it came from).
     assert "hunter-ZX81" in data_seen and "[imported note, " in data_seen
-    assert "‹end_of_turn›" in data_seen or "‹|im_start|›" in data_seen
+    assert "Buy milk, bread and apples. " + FORGED in data_seen
 
 
 def test_hostile_jsonl_export_restores_nothing_trusted(services, fake_model, tmp_path):
@@ -184,6 +187,8 @@ def test_summaries_of_imported_text_are_tagged_imported(services, fake_model, tm
         "SELECT DISTINCT m.trust FROM summaries s JOIN memories m ON m.id = s.memory_id "
         "WHERE s.trust = 'import'").fetchall()
     assert kinds == [("import",)]
+    texts = " ".join(s["text"] for s in view.values())
+    assert not [f for f in FORGED_ONLY if f in texts]   # a forged turn is never a source
 
     ChatSession(services).reply("What did I do in April?")
     prompt = fake_model.prompts[-1]
@@ -245,7 +250,8 @@ def test_only_the_templates_own_markers_are_special_segments(template):
         if seg.data:
             assert not seg.special
             assert not [m for m in RAW_MARKERS if m in seg.text], seg.text
-    assert "TANGERINE-3" not in built.text.trusted_text()
+    assert not [f for f in FORGED_ONLY if f in built.text]
+    assert "What is my name? ‹end_of_turn›" in built.text.data_text()   # the person's own
     assert "[imported note, " in built.text.data_text()
     assert "[imported summary, week " in built.text.data_text()
 
@@ -287,3 +293,9 @@ def test_markers_in_a_note_never_become_special_tokens_of_the_real_model(real_mo
         assert hostile == Counter({"<bos>": 1})
     # Prompts built elsewhere (summaries, profile) are plain strings: never special.
     assert not set(real_model.tokenize(GROCERIES)) & set(specials)
+    # Plain tokenisation alone stops control tokens; user-defined ones (`<start_of_image>`)
+    # are read even then, which is why the markers are also neutralised.
+    raw = real_model.tokenize(PromptText([Segment(GROCERIES, special=False, data=True)]))
+    read = {specials[t] for t in raw if t in specials}
+    assert "<start_of_image>" in read
+    assert not read & {"<start_of_turn>", "<end_of_turn>", "<bos>", "<eos>"}
