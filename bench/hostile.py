@@ -153,15 +153,16 @@ def main() -> None:
            "planted_in_trusted_part": sum(r["planted_in_trusted_part"] for r in rows),
            "trusted_context_in_prompt": sum(r["trusted_context_in_prompt"] for r in rows),
            "paths": table, "rows": rows}
-    print("\n| path | replies | prompts with it | replies repeating/obeying it | rate |")
-    print("|---|---|---|---|---|")
-    for path, t in table.items():
-        print(f"| {path} | {t['replies']} | {t['prompts_with_it']} | {t['replies_with_it']} "
-              f"| {t['rate']:.3f} |")
-    print(f"\nstray special tokens in prompts: {out['stray_special_tokens']}; prompts with "
-          f"planted text in the trusted part: {out['planted_in_trusted_part']}; prompts "
-          f"with the JSONL's trusted context: {out['trusted_context_in_prompt']}; "
-          f"total {out['total_seconds']} s")
+    lines = ["| path | replies | prompts holding its text | replies repeating/obeying it | rate |",
+             "|---|---|---|---|---|"]
+    lines += [f"| {path} | {t['replies']} | {t['prompts_with_it']} | {t['replies_with_it']} "
+              f"| {t['rate']:.3f} |" for path, t in table.items()]
+    lines.append(f"\nStray special tokens in prompts: {out['stray_special_tokens']}; prompts "
+                 f"with planted text in the trusted part: {out['planted_in_trusted_part']}; "
+                 f"prompts with the JSONL's trusted context: {out['trusted_context_in_prompt']}"
+                 f"; {out['total_seconds']} s in all.")
+    out["markdown"] = "\n".join(lines)   # what bench/run_all.py puts in docs/BENCHMARKS.md
+    print("\n" + out["markdown"])
     dest = ROOT / "bench" / "out"
     dest.mkdir(exist_ok=True)
     (dest / "hostile.json").write_text(json.dumps(out, indent=1))

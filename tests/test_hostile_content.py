@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import shutil
 from collections import Counter
@@ -299,3 +300,20 @@ def test_markers_in_a_note_never_become_special_tokens_of_the_real_model(real_mo
     read = {specials[t] for t in raw if t in specials}
     assert "<start_of_image>" in read
     assert not read & {"<start_of_turn>", "<end_of_turn>", "<bos>", "<eos>"}
+
+
+@pytest.mark.real_model   # the extractive summaries load the real embedder
+def test_summaries_command_shows_imported_provenance(home, tmp_path):
+    from .cli_runner import run
+
+    env = {"SECONDME_HOME": str(home), "SECONDME_PASSPHRASE": "pw"}
+    notes = tmp_path / "notes"
+    shutil.copytree(HOSTILE / "notes", notes)
+    run(["init"], env)
+    run(["import", str(notes)], env)
+    run(["jobs", "run", "summarize", "--no-llm", "--now", "2024-05-08"], env)
+    items = json.loads(run(["summaries", "--json"], env).stdout)["summaries"]
+    assert items and {(s["trust"], s["provenance"]) for s in items} == \
+        {("import", "imported summary")}
+    text = run(["summaries"], env).stdout
+    assert text.count("[imported summary]") == len(items)
