@@ -3,7 +3,10 @@
 Sections, most stable first so llama.cpp can reuse its KV cache across turns:
 persona and date, profile facts, life summary, period summaries, retrieved memories,
 then the conversation. Retrieved text is *data*: it is fenced and the model is told
-it may contain instructions it must not follow.
+it may contain instructions it must not follow. Imported and assistant text (and
+summaries made from it) is shown only there, with its provenance ("[imported note, …]").
+The rendered prompt is a `PromptText` (`prompt_segments`): data and message contents
+are tokenised as plain text, so only a chat template's own markers become special tokens.
 
 Two renderers share one packing step:
 - `template`: the GGUF's own chat template (instruction-tuned models);
