@@ -6,8 +6,10 @@ every reader is defensive: an empty or missing table simply contributes nothing.
 
 from __future__ import annotations
 
+from storage import summaries as summary_rows
 from storage.sqlcipher import DatabaseError
 
+from .prompt_text import UNTRUSTED
 from .prompting import MAX_FACTS, MemoryItem, PeriodSummary, source_label
 from .retrieval import Hit
 
@@ -30,13 +32,13 @@ def load_profile_facts(db, user_name: str, limit: int = MAX_FACTS) -> list[str]:
 
 
 def load_life_summary(db) -> str | None:
+    """The life summary for the trusted part of the prompt: only one made from the person's
+    own words. One made from imported text goes with the period summaries, as data."""
     try:
-        row = db.execute(
-            "SELECT text FROM summaries WHERE is_current = 1 AND level = 'life' "
-            "ORDER BY version DESC, id DESC LIMIT 1").fetchone()
+        row = summary_rows.current_life(db)
     except DatabaseError:
         return None
-    return row[0] if row else None
+    return row["text"] if row and row["trust"] not in UNTRUSTED else None
 
 
 def load_period_summaries(db, hits: list[Hit], now_iso: str,
@@ -46,28 +48,33 @@ def load_period_summaries(db, hits: list[Hit], now_iso: str,
     found: dict[int, PeriodSummary] = {}
 
     def add(rows, score: float) -> None:
-        for sid, level, start, end, text, memory_id in rows:
+        for sid, level, start, end, text, memory_id, trust in rows:
             if memory_id in hit_ids:
                 continue   # already in the prompt as a memory
             old = found.get(sid)
             if old is None or old.score < score:
-                found[sid] = PeriodSummary(level, start, end, text, score)
+                found[sid] = PeriodSummary(level, start, end, text, score, trust)
 
     try:
         for hit in hits[:limit * 2]:
             day = hit.memory.event_at
             add(db.execute(
-                "SELECT id, level, period_start, period_end, text, memory_id FROM summaries "
+                "SELECT id, level, period_start, period_end, text, memory_id, trust FROM summaries "
                 "WHERE is_current = 1 AND level IN ('month', 'week', 'day') "
                 "AND period_start <= ? AND period_end >= ? ORDER BY period_start DESC LIMIT 3",
                 [day, day[:10]]).fetchall(), hit.scores.final)
         add(db.execute(
-            "SELECT id, level, period_start, period_end, text, memory_id FROM summaries "
+            "SELECT id, level, period_start, period_end, text, memory_id, trust FROM summaries "
             "WHERE is_current = 1 AND level = 'week' AND period_start <= ? "
             "ORDER BY period_start DESC LIMIT 1", [now_iso]).fetchall(), 0.0)
+        life = summary_rows.current_life(db)
     except DatabaseError:
         return []
-    return sorted(found.values(), key=lambda s: -s.score)[:limit]
+    chosen = sorted(found.values(), key=lambda s: -s.score)[:limit]
+    if life is not None and life["trust"] in UNTRUSTED and life["memory_id"] not in hit_ids:
+        chosen.append(PeriodSummary("life", life["period_start"], life["period_end"],
+                                    life["text"], 0.0, life["trust"]))
+    return chosen
 
 
 def user_words(turn_text: str, user_name: str, assistant_name: str) -> str:

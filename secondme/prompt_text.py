@@ -7,7 +7,10 @@ from datetime import datetime
 from pathlib import PurePath
 from typing import Any
 
+from .prompt_segments import neutralise
+
 MAX_MEMORY_CHARS = 600       # one long imported chunk must not crowd out everything else
+UNTRUSTED = ("import", "assistant")   # trust levels whose text is shown only as data
 
 _SPACES = re.compile(r"\s+")
 _FENCE = re.compile(r"</?\s*memories\s*>", re.IGNORECASE)
@@ -53,7 +56,18 @@ def _day(iso: str) -> str:
     return iso[:10]
 
 
-
 def neutral(text: str) -> str:
-    """Derived text (summaries, facts) can quote imported notes: no fence tags survive."""
-    return _FENCE.sub("‹memories›", one_line(text))
+    """Derived text (summaries, facts) can quote notes: no fence tag or template marker survives."""
+    return neutralise(_FENCE.sub("‹memories›", one_line(text)))
+
+
+def provenance(kind: str, trust: str) -> str | None:
+    """'imported note', 'assistant reply'…: shown before text that is not the person's own."""
+    if trust == "import":
+        what = {"turn": "chat", "summary": "summary", "fact": "fact"}.get(kind, "note")
+        return f"imported {what}"
+    if trust == "assistant":
+        return "assistant reply" if kind == "turn" else "assistant's summary"
+    if trust == "external":
+        return "from another AI tool"
+    return None

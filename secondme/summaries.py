@@ -10,8 +10,9 @@ Rules (the same on every run, so a rerun with nothing new creates nothing):
 - each summary lists its sources (`summary_sources`) and a hash over them (ids and
   content hashes). A different hash makes a new version; the old one stays with
   `is_current = 0` and its memory is archived.
-- every summary is also a `summary` memory (trust `derived`), so retrieval finds the
-  gist after the details have faded.
+- every summary is also a `summary` memory, so retrieval finds the gist after the details
+  have faded. Its trust is the lowest of its sources' (`derived` when they are the
+  person's own, `import` when any was imported): derived text is never laundered.
 
 Text comes from the LLM when its output passes `check_summary`, else (after one
 retry) from the most central sentences of the sources: `method` says which.
@@ -39,6 +40,8 @@ from .extractive import central_sentences, check_summary, clean_generation, spli
 from .forgetting import Selection
 from .llm.base import TextModel
 from .periods import Period, day_period, label_for, month_period, week_period
+from .prompt_segments import without_forged_turns
+from .prompt_text import provenance
 from .turns import user_text
 
 JOB = "summarize"
@@ -63,6 +66,7 @@ class Source:
     digest: str               # content hash (memory) or id (summary: each version is a new row)
     text: str = ""
     label: str = ""
+    trust: str = "derived"    # the source's own trust (a memory's, or a summary's)
 
 
 def sources_hash(sources: list[Source]) -> str:
@@ -219,6 +223,7 @@ class Summarizer:
             return None
         self._load_texts(sources)
         text, method, model_name = self.compose(period, sources)
+        trust = store.lowest_trust(s.trust for s in sources)
         if self.cancelled:
             return None  # a generation cut short is not a summary; the next run redoes it
         now = self.services.clock.now_iso()
@@ -234,10 +239,10 @@ class Summarizer:
                 "level": period.level, "period_key": period.key,
                 "period_start": period.start_iso, "period_end": period.end_iso, "text": text,
                 "version": version, "is_current": 1, "method": method, "model": model_name,
-                "sources_hash": digest, "created_at": now,
+                "sources_hash": digest, "created_at": now, "trust": trust,
             }, [(s.type, s.id) for s in sources])
             memory_id = self.services.memory.remember(
-                f"{period.label}: {text}", kind="summary", source="summarize", trust="derived",
+                f"{period.label}: {text}", kind="summary", source="summarize", trust=trust,
                 importance=0.6, at=period.start if period.level != "life" else from_iso(now),
                 source_ref={"summary_id": summary_id, "level": period.level,
                             "period_key": period.key},
@@ -249,7 +254,7 @@ class Summarizer:
             audit_log.record(db, at=now, actor=self.actor, action="create", entity="summary",
                              entity_id=summary_id, after={
                                  "level": period.level, "period_key": period.key,
-                                 "version": version, "method": method,
+                                 "version": version, "method": method, "trust": trust,
                                  "sources": len(sources), "memory_id": memory_id})
             if current is not None:
                 self._retire(db, current, now, successor=summary_id)
@@ -302,12 +307,14 @@ class Summarizer:
                 row = {"kind": memory.kind, "text": memory.text, "meta": memory.meta,
                        "source_ref": memory.source_ref}
                 said = user_text(db, row, settings.user_name, settings.assistant_name)
-                source.text = said or ""
+                source.text = without_forged_turns(said or "")   # a forged turn is no source
                 source.label = {"note": "Note", "fact": "Fact"}.get(memory.kind, self.name)
+                source.trust = memory.trust
             else:
                 summary = store.get(db, source.id)
                 if summary is not None:
                     source.text = summary["text"]
+                    source.trust = summary.get("trust") or "derived"
                     source.label = _short_label(summary["level"], summary["period_start"],
                                                 summary["period_key"])
 
@@ -368,6 +375,7 @@ def summaries_view(services, *, level: str | None = None,
         label = label_for(summary["level"], summary["period_key"],
                           from_iso(summary["period_start"]), from_iso(summary["period_end"]))
         out.append({**summary, "is_current": bool(summary["is_current"]), "label": label,
+                    "provenance": provenance("summary", summary["trust"]),
                     "sources": [{"type": s["source_type"], "id": s["source_id"]}
                                 for s in store.sources(db, summary["id"])]})
     return out

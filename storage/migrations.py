@@ -217,6 +217,27 @@ def m004_forget_tombstones(db: sqlite_utils.Database) -> None:
     db.execute("INSERT INTO memories_fts(memories_fts) VALUES ('optimize')")
 
 
+@migrations()
+def m005_derived_trust(db: sqlite_utils.Database) -> None:
+    """A summary has the lowest trust of its sources (issue 12.10): 'import' when made from
+    imported text, 'assistant' from the assistant's words, else 'derived'; its memory too."""
+    db.execute("ALTER TABLE summaries ADD COLUMN trust TEXT NOT NULL DEFAULT 'derived'")
+    for low in ("import", "assistant"):
+        for _ in range(8):   # session/day <- memories, week/month <- days, life <- all
+            changed = db.execute(
+                "UPDATE summaries SET trust = ? WHERE trust NOT IN ('import', ?) AND id IN ("
+                "SELECT l.summary_id FROM summary_sources l JOIN memories m ON "
+                "l.source_type = 'memory' AND m.id = l.source_id WHERE m.trust = ? UNION "
+                "SELECT l.summary_id FROM summary_sources l JOIN summaries s ON "
+                "l.source_type = 'summary' AND s.id = l.source_id WHERE s.trust = ?)",
+                [low, low, low, low]).rowcount
+            if not changed:
+                break
+    db.execute("UPDATE memories SET trust = (SELECT s.trust FROM summaries s WHERE "
+               "s.memory_id = memories.id) WHERE kind = 'summary' AND id IN "
+               "(SELECT memory_id FROM summaries WHERE trust != 'derived')")
+
+
 _TRUST_CHECK = "CHECK (trust IN ('user', 'assistant', 'import', 'derived'))"
 _TRUST_CHECK_EXTERNAL = "CHECK (trust IN ('user', 'assistant', 'import', 'derived', 'external'))"
 

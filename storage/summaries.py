@@ -12,7 +12,11 @@ from typing import Any
 from .sqlcipher import sqlite_utils
 
 COLUMNS = ("id, level, period_key, period_start, period_end, text, version, is_current, method, "
-           "model, sources_hash, memory_id, created_at, superseded_at")
+           "model, sources_hash, memory_id, created_at, superseded_at, trust")
+
+#: Trust levels, lowest first: a summary has the lowest trust of its sources ('user' and
+#: 'derived' both give 'derived').
+TRUST_ORDER = ("import", "assistant", "derived", "user")
 
 #: Memory kinds a summary is made from (summaries and facts are derived, never sources of days).
 SOURCE_KINDS = ("turn", "note", "remember")
@@ -38,6 +42,20 @@ def current_between(db: sqlite_utils.Database, level: str, start: str,
     return list(db.query(f"SELECT {COLUMNS} FROM summaries WHERE level = ? AND is_current = 1 "
                          "AND period_start >= ? AND period_start < ? ORDER BY period_start",
                          [level, start, end]))
+
+
+def current_life(db: sqlite_utils.Database) -> dict[str, Any] | None:
+    rows = list(db.query(f"SELECT {COLUMNS} FROM summaries WHERE is_current = 1 AND "
+                         "level = 'life' ORDER BY version DESC, id DESC LIMIT 1"))
+    return rows[0] if rows else None
+
+
+def lowest_trust(trusts: Iterable[str]) -> str:
+    """The trust of text derived from sources of these trust levels."""
+    rank = {t: i for i, t in enumerate(TRUST_ORDER)}
+    found = [t for t in trusts if t in rank]
+    low = min(found, key=rank.__getitem__) if found else "derived"
+    return "derived" if low == "user" else low
 
 
 def list_summaries(db: sqlite_utils.Database, level: str | None = None, *,

@@ -63,7 +63,8 @@ def test_base_model_gets_a_transcript_with_one_shot_example_and_speaker_stops():
     assert text.rstrip().endswith("Maria: Where does my sister live?\nSecond Me:")
     assert "Maria: Hi, are you there?\nSecond Me: Yes, Maria." in text   # the one-shot example
     assert "- [2024-04-02, chat] My sister Ana moved to Porto last spring." in text
-    assert "(imported)" in text and "not instructions" in text
+    assert "- [imported note, 2024-04-03, chat] Lunch with Tom." in text
+    assert "not instructions" in text
     assert "Wednesday, 1 May 2024" in text
     assert "\nMaria:" in built.stop and "\nSecond Me:" in built.stop
     assert built.memory_ids == [1, 2]

@@ -160,6 +160,7 @@ def summaries(
         return
     for item in items:
         old = "" if item["is_current"] else f"  [superseded {item['superseded_at']}]"
+        old += f"  [{item['provenance']}]" if item.get("provenance") else ""
         typer.secho(f"{item['level']:<6} {item['label']}  v{item['version']} ({item['method']})"
                     f"{old}", bold=True)
         typer.echo(f"    {item['text']}")

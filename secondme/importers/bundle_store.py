@@ -1,8 +1,12 @@
 """Restoring our own JSONL export into a bank, inside the caller's transaction.
 
 Ids are kept where they are free and renumbered (with every reference rewritten)
-where they clash; 'user'/'assistant' trust is demoted to 'import' with the original
-kept in meta, and restored facts land quarantined until the person confirms them.
+where they clash. A JSONL file is whatever someone wrote into it, so nothing in it is
+trusted (issue 12.4): every memory comes back with trust 'import' (the exported trust
+and kind kept in meta), unpinned, with default strength and importance and no
+embedding (the embed job recomputes it); 'fact' memories become imported notes and
+'summary' memories are left out; summaries come back as superseded history (the
+summarize job makes the current ones from the memories); facts land quarantined.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ def _one(db: Db, sql: str, args: list[Any]) -> tuple | None:
     return db.execute(sql, args).fetchone()
 
 
-def _demoted_meta(meta: Any, trust: str) -> str:
+def _demoted_meta(meta: Any, trust: str, kind: str | None = None) -> str:
     try:
         data = json.loads(meta) if isinstance(meta, str) and meta else {}
     except ValueError:
@@ -43,7 +47,28 @@ def _demoted_meta(meta: Any, trust: str) -> str:
     if not isinstance(data, dict):
         data = {}
     data["exported_trust"] = trust
+    if kind is not None:
+        data["exported_kind"] = kind
     return _json(data)
+
+
+# What a file may not decide about a memory: these come back as a fresh import's.
+_UNTRUSTED_DEFAULTS = {"trust": "import", "pinned": 0, "strength": 1.0, "importance": 0.5,
+                       "recall_count": 0, "embedding": None, "embedding_model": None}
+
+
+def _as_import(values: dict[str, Any], now: str) -> dict[str, Any]:
+    """A memory row from a file, stripped of every claim to trust or prominence."""
+    kind = values["kind"]
+    out = dict(values)
+    out["meta"] = _demoted_meta(values.get("meta"), values.get("trust", "import"),
+                                kind if kind == "fact" else None)
+    out.update(_UNTRUSTED_DEFAULTS)
+    if kind == "fact":
+        out["kind"] = "note"
+    reinforced = str(values.get("last_reinforced_at") or now)
+    out["last_reinforced_at"] = min(reinforced, str(values.get("event_at") or now), now)
+    return out
 
 
 class _Restorer:
@@ -112,16 +137,17 @@ class _Restorer:
 
     def _memories(self, items: list[dict[str, Any]]) -> None:
         for row in items:
+            if row["kind"] == "summary":
+                self.result.bump("summary_memories_skipped")
+                continue   # derived: the summarize job writes its own
             text = rows.clean_text(row["text"])
             digest = rows.content_hash(text)
             values = {k: v for k, v in row.items() if k not in ("content_hash", "sources")}
             values["text"] = text
             values["document_id"] = self.maps["document"].get(row.get("document_id") or -1)
-            if values.get("trust") in ("user", "assistant"):
-                values["meta"] = _demoted_meta(values.get("meta"), values["trust"])
-                values["trust"] = "import"
+            values = _as_import(values, self.now)
             found = _one(self.db, "SELECT id FROM memories WHERE id = ? AND content_hash = ? "
-                         "AND kind = ?", [row["id"], digest, row["kind"]])
+                         "AND kind IN (?, ?)", [row["id"], digest, row["kind"], values["kind"]])
             if found is not None:
                 self.maps["memory"][row["id"]] = row["id"]
                 self.result.bump("memories_present")
@@ -141,6 +167,9 @@ class _Restorer:
         for row in items:
             values = {k: v for k, v in row.items() if k != "sources"}
             values["memory_id"] = self.maps["memory"].get(row.get("memory_id") or -1)
+            # History only: never current, never trusted (the summarize job recomputes).
+            values.update(is_current=0, trust="import",
+                          superseded_at=row.get("superseded_at") or self.now)
             new_id, inserted = self.place(
                 "summaries", values,
                 "SELECT id FROM summaries WHERE level = ? AND period_key = ? AND version = ?",
@@ -169,6 +198,7 @@ class _Restorer:
             values["superseded_by"] = None
             exported = {"trust": row.get("trust"), "status": row.get("status", "active")}
             values["trust"] = "import"
+            values["pinned"] = 0
             if values.get("status", "active") == "active":
                 values["status"] = "quarantined"
             new_id, inserted = self.place(

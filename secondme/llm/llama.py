@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import MissingFile
+from ..prompt_segments import segments_of
 from .base import ModelInfo
 
 
@@ -92,9 +93,21 @@ class LlamaModel:
     def info(self) -> ModelInfo:
         return self._info
 
+    def tokenize(self, prompt: str, *, add_bos: bool = False) -> list[int]:
+        """The prompt's tokens. Only a `PromptText`'s template segments may hold special
+        tokens; data, message contents and any plain `str` are tokenised as plain text,
+        so a note cannot write `<end_of_turn>` into the model's turn structure."""
+        ids: list[int] = []
+        if add_bos:
+            ids += self._llm.tokenize(b"", add_bos=True, special=False)
+        for segment in segments_of(prompt):
+            if segment.text:
+                ids += self._llm.tokenize(segment.text.encode("utf-8", "replace"),
+                                          add_bos=False, special=segment.special)
+        return ids
+
     def count_tokens(self, text: str) -> int:
-        return len(self._llm.tokenize(text.encode("utf-8", "replace"), add_bos=False,
-                                      special=True))
+        return len(self.tokenize(text))
 
     def _grammar(self, grammar: str | None):
         if not grammar:
@@ -112,7 +125,7 @@ class LlamaModel:
             return
         with self._lock:
             chunks = self._llm.create_completion(
-                prompt=prompt, max_tokens=max_tokens, stop=stop or [], temperature=temperature,
+                prompt=self.tokenize(prompt, add_bos=True), max_tokens=max_tokens, stop=stop or [], temperature=temperature,
                 top_p=0.95, top_k=64, repeat_penalty=1.1, stream=True,
                 grammar=self._grammar(grammar),
             )
