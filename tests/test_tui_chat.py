@@ -16,6 +16,7 @@ from tui.messages import ReplyFinished
 from tui.screens.chat import ChatScreen
 from tui.screens.unlock import UnlockScreen
 from tui.widgets.message import MessageView
+from tui.widgets.prompt import PromptInput
 from tui.widgets.recall import MemoryDetail, RecallPanel
 from tui.widgets.status import StatusBar
 
@@ -47,7 +48,7 @@ def streamed(app, word: str):
 
 
 async def send(pilot, text: str) -> None:
-    pilot.app.screen.query_one("#prompt", Input).value = text
+    pilot.app.screen.query_one("#prompt", PromptInput).text = text
     await pilot.press("enter")
 
 
@@ -68,7 +69,7 @@ async def test_send_streams_the_reply_into_the_transcript(services, fake_model):
         finished = [m for m in seen if isinstance(m, ReplyFinished)]
         assert [m.result.text for m in finished] == ["Hello **there**"]
         assert fake_model.prompts[-1].rstrip().endswith("User: hi\nSecond Me:")
-        assert app.screen.query_one("#prompt", Input).value == ""
+        assert app.screen.query_one("#prompt", PromptInput).text == ""
         status = app.screen.query_one(StatusBar)
         assert status.load_state == "ready" and status.model_name == "fake"
         assert status.memories == 1                    # the exchange became a memory
@@ -159,7 +160,7 @@ async def test_panel_toggle_new_conversation_and_busy_guard(services):
         assert app.screen.generating
         await send(pilot, "second")                       # ignored while replying
         await pilot.pause()
-        assert app.screen.query_one("#prompt", Input).value == "second"
+        assert app.screen.query_one("#prompt", PromptInput).text == "second"
         await pilot.press("escape")
         model.gate.set()
         await settle(app, pilot)
@@ -380,3 +381,165 @@ async def test_new_conversation_while_replying_stops_and_clears(services):
         stored = msgs.recent_messages(services.bank.db(), app.screen.session.session_id or "")
         assert stored == []                                     # a fresh session
         assert services.memory.count() == 1                     # the stopped exchange is kept
+
+
+# -- no input is ever lost ------------------------------------------------------------------
+async def test_a_multi_line_paste_is_sent_and_stored_with_every_line(services):
+    from textual import events
+
+    lines = ["Dear diary,", "today I met Rui at the market.", "", "He sold me pears.", "Bye!"]
+    app = chat_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        app.post_message(events.Paste("\n".join(lines)))   # as the terminal driver does
+        await pilot.pause()
+        assert app.screen.query_one("#prompt").text == "\n".join(lines)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        user = app.screen.query(MessageView).first()
+        assert user.text == "\n".join(lines)
+        stored = msgs.recent_messages(services.bank.db(), app.screen.session.session_id)
+        assert stored[0].role == "user" and stored[0].text.split("\n") == lines
+
+
+async def test_shift_enter_and_ctrl_j_break_the_line_and_enter_sends(services):
+    app = chat_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press(*"one", "ctrl+j", *"two", "shift+enter", *"three")
+        assert app.screen.query_one("#prompt").text == "one\ntwo\nthree"
+        assert not app.screen.query(MessageView)         # nothing sent yet
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.screen.query(MessageView).first().text == "one\ntwo\nthree"
+        assert app.screen.query_one("#prompt").text == ""
+
+
+async def test_a_20000_character_message_shows_at_once_and_is_stored_whole(services):
+    long = " ".join(f"word{i % 997} and more about day {i}." for i in range(900))[:20000]
+    assert len(long) == 20000
+    app = chat_app(services)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        app.screen.query_one("#prompt").text = long
+        started = time.perf_counter()
+        await pilot.press("enter")
+        await wait_until(lambda: bool(app.screen.query(MessageView)), 10)
+        shown_after = time.perf_counter() - started
+        assert shown_after < 2.0, f"the message took {shown_after:.1f}s to appear"
+        await settle(app, pilot)
+        user = app.screen.query(MessageView).first()
+        assert user.text == long
+        note = str(user.query_one(".note").render())
+        assert "stored whole" in note and "shortened" in note     # the person is told
+        stored = msgs.recent_messages(services.bank.db(), app.screen.session.session_id)
+        assert stored[0].text == long
+
+
+# -- finding your way ----------------------------------------------------------------------
+async def test_enter_on_a_recalled_memory_opens_it_and_focus_comes_back_to_the_input(services):
+    from tui.screens.inspector import MemoryInspectorScreen
+
+    planted = services.memory.remember("My sister Ana moved to Porto last spring.", source="cli")
+    app = chat_app(services)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await send(pilot, "Where does my sister live?")
+        await settle(app, pilot)
+        await pilot.press("tab")                           # from the input to the panel
+        assert app.screen.focused is app.screen.query_one("#recall-list")
+        await pilot.press("enter")                         # no arrow key needed first
+        await pilot.pause()
+        assert isinstance(app.screen, MemoryInspectorScreen)
+        assert app.screen.memory_id == planted
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ChatScreen)
+        assert app.screen.focused is app.screen.query_one("#prompt")
+
+
+async def test_f_keys_switch_views_and_one_escape_leads_back_to_the_chat(services):
+    from tui.screens.history import HistoryScreen
+    from tui.screens.profile import ProfileScreen
+    from tui.screens.search import SearchScreen
+    from tui.screens.timeline import TimelineScreen
+
+    app = chat_app(services, preload=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        chat = app.screen
+        for key, cls in (("f2", TimelineScreen), ("f3", ProfileScreen), ("f4", SearchScreen),
+                         ("f5", HistoryScreen), ("f2", TimelineScreen)):
+            await pilot.press(key)
+            await settle(app, pilot)
+            assert isinstance(app.screen, cls), key
+            assert len(app.screen_stack) == 3, key          # base, chat, one view: no pile
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is chat
+        assert chat.focused is chat.query_one("#prompt")
+
+
+def test_the_readme_says_when_the_recall_panel_is_open():
+    from pathlib import Path
+
+    from tui.screens.chat import WIDE
+
+    readme = " ".join((Path(__file__).parent.parent / "README.md").read_text(
+        encoding="utf-8").split())
+    assert f"open from the start on a terminal at least {WIDE} columns wide" in readme
+
+
+def test_recall_scores_are_readable():
+    from secondme.retrieval import Scores
+    from tui.widgets.recall import score_line
+
+    line = score_line(Scores(bm25=1.61e-06, cosine=0.4231, fused=0.5, retention=0.9,
+                             final=0.41))
+    assert "e-0" not in line and "kw <0.01" in line and "sem 0.42" in line
+    assert "score 0.41" in line and "above 1" not in line
+    boosted = score_line(Scores(bm25=2.5, cosine=None, fused=1.0, retention=1.0,
+                                time_match=1.0, final=2.0))
+    assert "score 2.00" in boosted and "time you named" in boosted
+
+
+async def test_the_status_bar_says_when_a_job_waits_for_the_chat(services, monkeypatch):
+    import sys
+    import types
+
+    from secondme.jobs.gate import ChatActivity
+
+    class Handle:
+        activity = ChatActivity(quiet_seconds=0)
+
+        def preempt(self):
+            return False
+
+        def status(self):
+            return {"state": "running", "last_job": None, "last_status": None,
+                    "running_job": "profile", "held": self.activity.holding}
+
+        def shutdown(self):
+            pass
+
+    fake = types.ModuleType("secondme.scheduler")
+    fake.start_background = lambda services: Handle()
+    monkeypatch.setitem(sys.modules, "secondme.scheduler", fake)
+    services._model = model = GatedModel()
+    app = SecondMeApp(services=services, start_scheduler=True)
+    async with app.run_test(size=(140, 24)) as pilot:
+        await settle(app, pilot)
+        activity = app.screen.activity
+        assert not activity.busy
+        await send(pilot, "hello")
+        await pilot.pause()
+        assert activity.busy                               # jobs wait while the reply runs
+        waiting = threading.Thread(target=activity.wait_turn, args=("profile",))
+        waiting.start()
+        await wait_until(lambda: activity.holding == "profile")
+        app.screen.refresh_status()
+        assert "profile paused for the chat" in str(app.screen.query_one(StatusBar).render())
+        model.gate.set()
+        await settle(app, pilot)
+        waiting.join(10)
+        assert not activity.busy and activity.holding is None

@@ -39,10 +39,17 @@ class JobContext:
     cancel: threading.Event
     progress: Progress | None = None
     counts: dict[str, Any] = field(default_factory=dict)
+    gate: Any = None             # a jobs.gate.ChatActivity: the chat comes first
 
     @property
     def cancelled(self) -> bool:
+        self.yield_to_chat()     # checked between units: the natural place to wait
         return self.cancel.is_set()
+
+    def yield_to_chat(self) -> None:
+        """Waits (no CPU, no model) while the person is typing or a reply is generating."""
+        if self.gate is not None and self.gate.wait_turn(self.job, self.cancel):
+            self.counts["waited_for_chat"] = self.counts.get("waited_for_chat", 0) + 1
 
     def watermark(self) -> dict[str, Any]:
         return job_rows.get_watermark(self.services.bank.db(), self.job)
@@ -52,8 +59,10 @@ class JobContext:
         job_rows.set_watermark(db, self.job, value, self.services.clock.now_iso())
 
     def report(self, what: str, done: int, total: int) -> None:
+        """Called after each unit of work; also where a job gives way to the chat."""
         if self.progress is not None:
             self.progress(what, done, total)
+        self.yield_to_chat()
 
 
 JobFn = Callable[[JobContext], None]
@@ -84,7 +93,7 @@ def _describe(exc: BaseException) -> str:
 
 def run_job(services, name: str, fn: JobFn, *, options: JobOptions | None = None,
             cancel: threading.Event | None = None, progress: Progress | None = None,
-            listener: Callable[[RunResult], None] | None = None) -> RunResult:
+            listener: Callable[[RunResult], None] | None = None, gate: Any = None) -> RunResult:
     bank = services.bank
     cancel = cancel or threading.Event()
     started = time.perf_counter()
@@ -94,20 +103,22 @@ def run_job(services, name: str, fn: JobFn, *, options: JobOptions | None = None
         except BankLocked:
             result = RunResult(name, "busy", None, {}, 0.0, "another process is running this job")
         else:
-            result = _run_locked(services, name, fn, options, cancel, progress, started)
+            result = _run_locked(services, name, fn, options, cancel, progress, started, gate)
     if listener:
         listener(result)
     return result
 
 
 def _run_locked(services, name: str, fn: JobFn, options: JobOptions | None,
-                cancel: threading.Event, progress: Progress | None, started: float) -> RunResult:
+                cancel: threading.Event, progress: Progress | None, started: float,
+                gate: Any = None) -> RunResult:
     bank = services.bank
     now = services.clock.now_iso()
     with bank.write() as db:
         interrupted = job_rows.mark_interrupted(db, name, now)
         run_id = job_rows.start_run(db, name, now)
-    ctx = JobContext(services, name, run_id, options or JobOptions(), cancel, progress)
+    ctx = JobContext(services, name, run_id, options or JobOptions(), cancel, progress,
+                     gate=gate)
     status, error = "ok", None
     try:
         fn(ctx)
