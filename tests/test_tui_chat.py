@@ -415,9 +415,22 @@ async def test_shift_enter_and_ctrl_j_break_the_line_and_enter_sends(services):
         assert app.screen.query_one("#prompt").text == ""
 
 
+class SlowReader(FakeModel):
+    """Takes its time before the first piece, like a CPU model reading a long prompt."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = threading.Event()
+
+    def stream(self, prompt, **kw):
+        self.gate.wait(10)
+        yield from super().stream(prompt, **kw)
+
+
 async def test_a_20000_character_message_shows_at_once_and_is_stored_whole(services):
     long = " ".join(f"word{i % 997} and more about day {i}." for i in range(900))[:20000]
     assert len(long) == 20000
+    services._model = model = SlowReader()
     app = chat_app(services)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(app, pilot)
@@ -427,6 +440,10 @@ async def test_a_20000_character_message_shows_at_once_and_is_stored_whole(servi
         await wait_until(lambda: bool(app.screen.query(MessageView)), 10)
         shown_after = time.perf_counter() - started
         assert shown_after < 2.0, f"the message took {shown_after:.1f}s to appear"
+        reply = app.screen.query(MessageView).last()
+        await wait_until(lambda: "reading" in str(reply.query_one(".note").render()))
+        assert "reading your long message" in str(reply.query_one(".note").render())
+        model.gate.set()
         await settle(app, pilot)
         user = app.screen.query(MessageView).first()
         assert user.text == long

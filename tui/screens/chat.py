@@ -29,6 +29,7 @@ from ..widgets.status import StatusBar
 
 WIDE = 100          # from this width the recall panel starts open
 STATUS_EVERY = 3.0  # seconds between status refreshes (memory count, scheduler)
+LONG_MESSAGE = 2000  # characters: the model needs noticeable time to read it
 
 
 class ChatScreen(Screen[None]):
@@ -268,7 +269,10 @@ class ChatScreen(Screen[None]):
     def _recall_ready(self, event: RecallReady) -> None:
         self.query_one(RecallPanel).show(event.recalled, event.question)
         if self._reply is not None and not self._pending:
-            self._reply.set_note("thinking…")
+            long = len(event.question) >= LONG_MESSAGE
+            # A long message is read by the model before the first word: say so.
+            self._reply.set_note("reading your long message first (this can take a while)…"
+                                 if long else "thinking…")
 
     @on(ReplyFinished)
     async def _finished(self, event: ReplyFinished) -> None:

@@ -86,7 +86,9 @@ class HistoryScreen(Screen[None]):
         listing.add_options([session_option(row) for row in event.sessions])
         status = self.query_one("#hist-status", Label)
         if event.sessions:
-            status.update(f"{len(event.sessions)} conversations · Enter: read one (read-only)")
+            count = len(event.sessions)
+            status.update(f"{count} conversation{'s' if count != 1 else ''} · Enter: read one "
+                          "(read-only)")
             listing.highlighted = 0
         else:
             status.update("No conversations yet: what you say in the chat is kept here.")

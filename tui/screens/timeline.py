@@ -145,6 +145,9 @@ class TimelineScreen(MemoryActions, Screen[None]):
         if stats.summary:
             text.append(stats.summary["text"].strip())
             text.append(f"  ({stats.summary['method']}, v{stats.summary['version']})", style="dim")
+        elif stats.period.level == "year":
+            text.append("A year has no summary of its own: open a month for its summary.",
+                        style="dim italic")
         else:
             text.append("No summary yet — the scheduler writes one once the period is over.",
                         style="dim italic")
