@@ -23,6 +23,7 @@ from storage import BankLocked
 from storage import jobs as job_rows
 
 from . import jobs
+from .jobs.gate import ChatActivity
 from .jobs.runner import JobOptions, RunResult
 
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 15 * 60}
@@ -43,6 +44,9 @@ class SchedulerHandle:
     _running: threading.Event | None = None      # the cancel event of the job running now
     _last: RunResult | None = None
     _mutex: threading.Lock = field(default_factory=threading.Lock)
+    _job: str | None = None                      # the job running now
+    # The chat tells it when the person types or a reply runs; jobs wait between units.
+    activity: ChatActivity = field(default_factory=ChatActivity)
 
     def _record(self, result: RunResult) -> None:
         with self._mutex:
@@ -75,15 +79,17 @@ class SchedulerHandle:
                         .isoformat()
         return {"state": self.state, "last_job": last_job, "last_status": last_status,
                 "next_run": next_run, "next_job": next_job,
-                "last_counts": last.counts if last is not None else None}
+                "last_counts": last.counts if last is not None else None,
+                "running_job": self._job, "held": self.activity.holding}
 
     def preempt(self) -> bool:
         """Stops the running job at once (an LLM generation included) so the chat gets the
         model; the job ends `interrupted`, keeps what it committed and resumes next time.
-        Returns whether a job was running."""
+        A job already waiting between units for the chat is left to wait (it resumes when
+        the chat is quiet). Returns whether a job was stopped."""
         with self._mutex:
             running = self._running
-        if running is None:
+        if running is None or (self.activity.holding and not self._cancel.is_set()):
             return False
         running.set()
         return True
@@ -150,16 +156,16 @@ def _runner(handle: SchedulerHandle, name: str, options: JobOptions | None):
             return
         cancel = threading.Event()
         with handle._mutex:
-            handle._running = cancel
+            handle._running, handle._job = cancel, name
         try:
             jobs.run_job(handle.services, name, jobs.JOBS[name].fn, options=options,
-                         cancel=cancel, listener=handle._record)
+                         cancel=cancel, listener=handle._record, gate=handle.activity)
         except Exception:  # the bank was closed under us at exit; nothing to record
             if not handle._cancel.is_set():
                 raise
         finally:
             with handle._mutex:
-                handle._running = None
+                handle._running, handle._job = None, None
     run.__name__ = f"secondme_{name}"
     return run
 

@@ -21,7 +21,7 @@ from storage.records import Memory
 from .clock import EARLIEST_EVENT, from_iso, latest_event, to_iso
 from .errors import InvalidInput
 
-LEVELS = ("day", "week", "month")
+LEVELS = ("day", "week", "month", "year")
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,8 @@ class Period:
         if self.level == "week":
             year, week, _ = self.start.isocalendar()
             return f"{year}-W{week:02d}"
+        if self.level == "year":
+            return self.start.strftime("%Y")
         return self.start.strftime("%Y-%m")
 
     @property
@@ -48,6 +50,8 @@ class Period:
             last = self.end - timedelta(days=1)
             return (f"Week {s.isocalendar()[1]}, {s.day} {calendar.month_abbr[s.month]} – "
                     f"{last.day} {calendar.month_abbr[last.month]} {last.year}")
+        if self.level == "year":
+            return str(s.year)
         return f"{calendar.month_name[s.month]} {s.year}"
 
     def contains(self, moment: datetime) -> bool:
@@ -58,10 +62,14 @@ class Period:
             return period_of(self.start, "week")
         if self.level == "week":
             return period_of(self.start + timedelta(days=3), "month")  # the week's Thursday
+        if self.level == "month":
+            return period_of(self.start, "year")
         return None
 
     def children(self) -> list[Period]:
-        """Month → its ISO weeks (any that touch it); week → its seven days."""
+        """Year → its months; month → its ISO weeks (any that touch it); week → its days."""
+        if self.level == "year":
+            return periods_between(self.start, self.end - timedelta(seconds=1), "month")
         if self.level == "month":
             return periods_between(self.start, self.end - timedelta(seconds=1), "week")
         if self.level == "week":
@@ -74,13 +82,15 @@ class Period:
             return period_of(self.start + timedelta(days=steps), "day")
         if self.level == "week":
             return period_of(self.start + timedelta(weeks=steps), "week")
+        if self.level == "year":
+            return period_of(datetime(self.start.year + steps, 1, 1), "year")
         month = self.start.year * 12 + self.start.month - 1 + steps
         return period_of(datetime(month // 12, month % 12 + 1, 1), "month")
 
 
 def period_of(moment: datetime | date, level: str) -> Period:
     if level not in LEVELS:
-        raise InvalidInput(f"unknown timeline level {level!r}; use day, week or month")
+        raise InvalidInput(f"unknown timeline level {level!r}; use day, week, month or year")
     day = moment.date() if isinstance(moment, datetime) else moment
     if level == "day":
         start = datetime.combine(day, datetime.min.time())
@@ -88,6 +98,8 @@ def period_of(moment: datetime | date, level: str) -> Period:
     if level == "week":
         start = datetime.combine(day - timedelta(days=day.weekday()), datetime.min.time())
         return Period(level, start, start + timedelta(days=7))
+    if level == "year":
+        return Period(level, datetime(day.year, 1, 1), datetime(day.year + 1, 1, 1))
     start = datetime(day.year, day.month, 1)
     following = datetime(day.year + (day.month == 12), day.month % 12 + 1, 1)
     return Period(level, start, following)
@@ -104,17 +116,20 @@ def periods_between(first: datetime, last: datetime, level: str) -> list[Period]
 
 
 def parse_period(key: str) -> Period:
-    """'2024-05-01', '2024-W18' or '2024-05' back to a period."""
+    """'2024-05-01', '2024-W18', '2024-05' or '2024' back to a period."""
     text = key.strip()
     try:
         if "-W" in text:
             year, week = text.split("-W")
             return period_of(date.fromisocalendar(int(year), int(week), 1), "week")
+        if len(text) == 4 and text.isdigit():
+            return period_of(datetime(int(text), 1, 1), "year")
         if len(text) == 7:
             return period_of(datetime.strptime(text, "%Y-%m"), "month")
         return period_of(datetime.strptime(text, "%Y-%m-%d"), "day")
     except ValueError:
-        raise InvalidInput(f"not a period: {key!r} (try 2024-05, 2024-W18 or 2024-05-01)") from None
+        raise InvalidInput(f"not a period: {key!r} (try 2024, 2024-05, 2024-W18 or 2024-05-01)"
+                         ) from None
 
 
 @dataclass

@@ -98,3 +98,22 @@ def latest_session(db: sqlite_utils.Database, source: str | None = None) -> dict
         args.append(source)
     rows = list(db.query(sql + " ORDER BY last_active_at DESC, rowid DESC LIMIT 1", args))
     return rows[0] if rows else None
+
+
+def list_sessions(db: sqlite_utils.Database, *, limit: int = 200,
+                  offset: int = 0) -> list[dict[str, Any]]:
+    """Conversations that hold messages, latest first, with their message count."""
+    return list(db.query(
+        "SELECT s.id, s.title, s.source, s.started_at, s.last_active_at, "
+        "(SELECT count(*) FROM messages m WHERE m.session_id = s.id) AS messages "
+        "FROM sessions s WHERE EXISTS (SELECT 1 FROM messages m WHERE m.session_id = s.id) "
+        "ORDER BY s.last_active_at DESC, s.rowid DESC LIMIT ? OFFSET ?",
+        [int(limit), int(offset)]))
+
+
+def session_messages(db: sqlite_utils.Database, session_id: str,
+                     limit: int = 5000) -> list[Message]:
+    """A whole conversation, oldest first (up to `limit` messages)."""
+    rows = db.query("SELECT * FROM messages WHERE session_id = ? ORDER BY id LIMIT ?",
+                    [session_id, int(limit)])
+    return [Message.from_row(r) for r in rows]

@@ -25,7 +25,8 @@ def test_one_scheduler_per_bank(services):
         assert first.preempt() is False                      # nothing running yet
         second = start_background(services)
         assert second.status() == {"state": "locked", "last_job": None, "last_status": None,
-                                   "next_run": None, "next_job": None, "last_counts": None}
+                                   "next_run": None, "next_job": None, "last_counts": None,
+                                   "running_job": None, "held": None}
         second.shutdown()                      # a locked handle's shutdown is harmless
         assert overview(services)["scheduler"] == "running in another process"
     finally:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from textual.widgets import Input
+from textual.widgets import Input, TextArea
 
 from secondme.chat import ReplyResult
 from secondme.retrieval import Hit, Scores
@@ -27,6 +27,8 @@ def steady_speed(monkeypatch):
 def no_blink(app) -> None:
     for field in app.screen.query(Input):
         field.cursor_blink = False
+    for area in app.screen.query(TextArea):
+        area.cursor_blink = False
 
 
 async def settle(pilot) -> None:
@@ -40,7 +42,7 @@ async def settle(pilot) -> None:
 
 
 async def say(pilot, text: str) -> None:
-    pilot.app.screen.query_one("#prompt", Input).value = text
+    pilot.app.screen.query_one("#prompt", TextArea).text = text
     await pilot.press("enter")
     await settle(pilot)
 

@@ -38,7 +38,7 @@ def test_parse_period_rejects_nonsense():
     with pytest.raises(ValueError, match="not a period"):
         parse_period("May")
     with pytest.raises(ValueError, match="unknown timeline level"):
-        period_of(datetime(2024, 1, 1), "year")
+        period_of(datetime(2024, 1, 1), "decade")
 
 
 def test_month_stats_summary_counts_retention_and_archive(services, tmp_path):
@@ -84,3 +84,12 @@ def test_summaries_are_not_counted_as_memories(services):
     services.memory.remember("A real memory.", at=datetime(2024, 2, 2))
     (feb,) = timeline(services, level="month")
     assert feb.total == 1 and feb.by_kind == {"remember": 1}
+
+
+def test_years_hold_months_and_step_by_year():
+    year = period_of(datetime(2024, 5, 1), "year")
+    assert (year.key, year.label, year.start, year.end) == ("2024", "2024", datetime(2024, 1, 1),
+                                                            datetime(2025, 1, 1))
+    assert [p.key for p in year.children()] == [f"2024-{m:02d}" for m in range(1, 13)]
+    assert period_of(datetime(2024, 5, 1), "month").parent() == year and year.parent() is None
+    assert year.shifted(-1).key == "2023" and parse_period("2024") == year

@@ -16,6 +16,7 @@ from tui.messages import ReplyFinished
 from tui.screens.chat import ChatScreen
 from tui.screens.unlock import UnlockScreen
 from tui.widgets.message import MessageView
+from tui.widgets.prompt import PromptInput
 from tui.widgets.recall import MemoryDetail, RecallPanel
 from tui.widgets.status import StatusBar
 
@@ -47,7 +48,7 @@ def streamed(app, word: str):
 
 
 async def send(pilot, text: str) -> None:
-    pilot.app.screen.query_one("#prompt", Input).value = text
+    pilot.app.screen.query_one("#prompt", PromptInput).text = text
     await pilot.press("enter")
 
 
@@ -68,7 +69,7 @@ async def test_send_streams_the_reply_into_the_transcript(services, fake_model):
         finished = [m for m in seen if isinstance(m, ReplyFinished)]
         assert [m.result.text for m in finished] == ["Hello **there**"]
         assert fake_model.prompts[-1].rstrip().endswith("User: hi\nSecond Me:")
-        assert app.screen.query_one("#prompt", Input).value == ""
+        assert app.screen.query_one("#prompt", PromptInput).text == ""
         status = app.screen.query_one(StatusBar)
         assert status.load_state == "ready" and status.model_name == "fake"
         assert status.memories == 1                    # the exchange became a memory
@@ -159,7 +160,7 @@ async def test_panel_toggle_new_conversation_and_busy_guard(services):
         assert app.screen.generating
         await send(pilot, "second")                       # ignored while replying
         await pilot.pause()
-        assert app.screen.query_one("#prompt", Input).value == "second"
+        assert app.screen.query_one("#prompt", PromptInput).text == "second"
         await pilot.press("escape")
         model.gate.set()
         await settle(app, pilot)
@@ -380,3 +381,4 @@ async def test_new_conversation_while_replying_stops_and_clears(services):
         stored = msgs.recent_messages(services.bank.db(), app.screen.session.session_id or "")
         assert stored == []                                     # a fresh session
         assert services.memory.count() == 1                     # the stopped exchange is kept
+

@@ -178,3 +178,19 @@ async def test_the_new_scheduler_waits_for_the_old_one_to_let_go(bank, home, fak
         await settle(app, pilot)
         assert len(started) == 2 and app.chat.scheduler is started[1]
         assert started[1].services is app.services
+
+
+async def test_a_half_typed_draft_survives_an_idle_lock(bank, home, fake_model, embedder):
+    async with unlocked_app(bank, home, fake_model, embedder, 1) as (app, pilot):
+        await pilot.press(*"half a thought", "ctrl+j", *"and a second line")
+        app.last_activity -= 61
+        app.check_inactivity()
+        await pilot.pause()
+        assert isinstance(app.screen, UnlockScreen)
+        assert "half a thought" not in str(app.screen.query_one(".lead").render())
+        await unlock(app, pilot)
+        assert isinstance(app.screen, ChatScreen)
+        prompt = app.screen.query_one("#prompt")
+        assert prompt.text == "half a thought\nand a second line"
+        assert app.screen.focused is prompt
+        assert app.draft == ""                          # handed back, not kept twice

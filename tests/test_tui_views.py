@@ -46,6 +46,15 @@ def text_of(screen, selector: str) -> str:
     return str(getattr(content, "plain", content))
 
 
+async def shown(pilot) -> None:
+    """The view's thread worker read the bank and its result is on screen."""
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+    screen = pilot.app.screen
+    assert getattr(screen, "loaded", True), "the view did not finish loading"
+
+
 def highlight_memory(screen, selector: str, memory_id: int) -> None:
     listing = screen.query_one(selector, OptionList)
     listing.highlighted = next(i for i in range(listing.option_count)
@@ -57,10 +66,12 @@ async def test_timeline_opens_on_the_latest_month_and_navigates(services):
     seed_views(services)
     app = ViewApp(lambda: TimelineScreen(services))
     async with app.run_test(size=(120, 40)) as pilot:
+        await shown(pilot)
         screen = app.screen
         assert isinstance(screen, TimelineScreen)
         assert screen.period.key == "2024-05"
         await pilot.press("left")
+        await shown(pilot)
         assert screen.period.key == "2024-04"
         assert "April: Mia settled in Porto" in text_of(screen, "#tl-summary")
         assert "3 memories" in text_of(screen, "#tl-summary")
@@ -73,16 +84,19 @@ async def test_timeline_opens_on_the_latest_month_and_navigates(services):
         week_index = next(i for i, w in enumerate(weeks) if "8 Apr" in w)
         screen.query_one("#tl-periods", OptionList).highlighted = week_index
         await pilot.press("enter")
+        await shown(pilot)
         assert screen.period.level == "week" and screen.period.key == "2024-W15"
         days = options(screen, "#tl-periods")
         assert len(days) == 7
         screen.query_one("#tl-periods", OptionList).highlighted = 4  # Friday 12 April
         await pilot.press("enter")
+        await shown(pilot)
         assert screen.period.key == "2024-04-12"
         assert "Mia moved to Porto" in options(screen, "#tl-memories")[0]
         await pilot.press("backspace")
         assert screen.period.level == "week"
         await pilot.press("backspace")
+        await shown(pilot)
         assert screen.period.key == "2024-04"
         await pilot.press("escape")
         assert not isinstance(app.screen, TimelineScreen)
@@ -92,8 +106,10 @@ async def test_timeline_pin_forget_restore_ask_first(services):
     ids = seed_views(services)
     app = ViewApp(lambda: TimelineScreen(services))
     async with app.run_test(size=(120, 40)) as pilot:
+        await shown(pilot)
         screen = app.screen
         await pilot.press("left")
+        await shown(pilot)
         screen.query_one("#tl-memories", OptionList).focus()
         highlight_memory(screen, "#tl-memories", ids["porto"])
         await pilot.press("p")
@@ -102,11 +118,13 @@ async def test_timeline_pin_forget_restore_ask_first(services):
         assert not services.memory.get(ids["porto"]).pinned
         await pilot.press("p")
         await pilot.press("y")
+        await shown(pilot)
         assert services.memory.get(ids["porto"]).pinned
 
         highlight_memory(screen, "#tl-memories", ids["umbrella"])
         await pilot.press("r")
         await pilot.press("y")
+        await shown(pilot)
         assert services.memory.get(ids["umbrella"]).state == "active"
 
         highlight_memory(screen, "#tl-memories", ids["umbrella"])
@@ -123,6 +141,7 @@ async def test_timeline_enter_opens_the_inspector_and_comes_back_refreshed(servi
     ids = seed_views(services)
     app = ViewApp(lambda: TimelineScreen(services))
     async with app.run_test(size=(120, 40)) as pilot:
+        await shown(pilot)
         screen = app.screen
         listing = screen.query_one("#tl-memories", OptionList)
         listing.focus()
@@ -134,6 +153,60 @@ async def test_timeline_enter_opens_the_inspector_and_comes_back_refreshed(servi
         await settle(pilot, lambda: app.screen is screen)
         assert app.screen is screen                  # forgetting closes the inspector
         assert all("Long lunch" not in m for m in options(screen, "#tl-memories"))
+
+
+async def test_timeline_zooms_to_a_year_and_a_day_and_goes_to_a_date(services):
+    seed_views(services)
+    app = ViewApp(lambda: TimelineScreen(services))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await shown(pilot)
+        screen = app.screen
+        await pilot.press("backspace")                 # month → year
+        await shown(pilot)
+        assert screen.period.key == "2024" and screen.period.level == "year"
+        months = options(screen, "#tl-periods")
+        assert len(months) == 12 and months[3].startswith("April 2024")
+        assert "3 ·" in months[3] and "1 ·" in months[4]   # April holds 3, May 1
+        assert len(options(screen, "#tl-memories")) == 4
+        await pilot.press("left")
+        await shown(pilot)
+        assert screen.period.key == "2023"
+        await pilot.press("right")
+        await shown(pilot)
+        screen.query_one("#tl-periods", OptionList).highlighted = 3   # April
+        await pilot.press("d")                         # straight into a day of April
+        await shown(pilot)
+        assert screen.period.key == "2024-04-01" and screen.period.level == "day"
+        await pilot.press("y")
+        await shown(pilot)
+        assert screen.period.key == "2024"
+        await pilot.press("g")
+        assert isinstance(app.screen, TextPromptModal)
+        await pilot.press(*"2024-04-12", "enter")
+        await shown(pilot)
+        assert app.screen is screen and screen.period.key == "2024-04-12"
+        assert "Mia moved to Porto" in options(screen, "#tl-memories")[0]
+        await pilot.press("g")
+        await pilot.press(*"May", "enter")             # not a date: said, nothing moves
+        await shown(pilot)
+        assert app.screen is screen and screen.period.key == "2024-04-12"
+
+
+async def test_single_letter_actions_never_fire_while_typing(services):
+    ids = seed_views(services)
+    app = ViewApp(lambda: TimelineScreen(services))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await shown(pilot)
+        screen = app.screen
+        highlight_memory(screen, "#tl-memories", ids["today"])
+        await pilot.press("g")
+        await pilot.press(*"pfrdwmyg")                 # each is an action outside the field
+        assert isinstance(app.screen, TextPromptModal)
+        assert app.screen.query_one("#answer", Input).value == "pfrdwmyg"
+        await pilot.press("escape")
+        await shown(pilot)
+        assert app.screen is screen and screen.period.key == "2024-05"
+        assert not services.memory.get(ids["today"]).pinned
 
 
 # -- profile ------------------------------------------------------------------------------

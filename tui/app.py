@@ -27,12 +27,14 @@ VIEWS = {
     "search": ("tui.screens.search", "SearchScreen"),
     "inspector": ("tui.screens.inspector", "MemoryInspectorScreen"),
     "access": ("tui.screens.mcp_access", "McpAccessScreen"),
+    "history": ("tui.screens.history", "HistoryScreen"),
 }
 VIEW_HELP = {
     "timeline": "Your memories by date, faded ones too",
     "profile": "What Second Me believes about you, with evidence",
     "search": "Search everything you told or imported",
     "access": "MCP access: what other AI tools read, and their proposals to review",
+    "history": "Past conversations, to read again (read-only)",
 }
 IDLE_CHECK_SECONDS = 15.0
 # What counts as the person being there: typing, clicking, scrolling, pasting.
@@ -56,6 +58,7 @@ class SecondMeApp(App[None]):
         Binding("f2", "open_view('timeline')", "Timeline"),
         Binding("f3", "open_view('profile')", "Profile"),
         Binding("f4", "open_view('search')", "Search"),
+        Binding("f5", "open_view('history')", "History"),
     ]
 
     def __init__(self, *, opener=None, services=None, start_scheduler: bool = True,
@@ -71,6 +74,7 @@ class SecondMeApp(App[None]):
         self.chat = None
         self.last_activity = time.monotonic()
         self._closing_bank: Worker | None = None   # the last lock's close, while it runs
+        self.draft = ""    # an unsent message kept across an idle lock (memory only, never disk)
 
     def on_mount(self) -> None:
         self.set_interval(IDLE_CHECK_SECONDS, self.check_inactivity)
@@ -92,7 +96,9 @@ class SecondMeApp(App[None]):
         waiting = closing is not None and not closing.is_finished
         if not waiting:
             self._start_scheduler()
-        self.chat = ChatScreen(self.services, preload=self.preload, scheduler=self.scheduler)
+        self.chat = ChatScreen(self.services, preload=self.preload, scheduler=self.scheduler,
+                               draft=self.draft)
+        self.draft = ""
         (self.push_screen if push else self.switch_screen)(self.chat)
         if waiting:
             self.run_worker(self._start_scheduler_after(closing), group="scheduler",
@@ -163,6 +169,9 @@ class SecondMeApp(App[None]):
 
         services, self.services = self.services, None
         chat, self.chat = self.chat, None
+        if chat is not None:
+            with contextlib.suppress(Exception):
+                self.draft = chat.draft_text
         handle, self.scheduler = self.scheduler, None
         while len(self.screen_stack) > 2:
             self.pop_screen()
@@ -189,10 +198,14 @@ class SecondMeApp(App[None]):
         return True
 
     def action_open_view(self, name: str) -> None:
+        """Views replace each other above the chat, so one Esc always leads back to it."""
         screen = self.make_view(name)
         if screen is None:
             self.notify(f"The {name} view is not available yet.", severity="warning")
             return
+        if self.chat is not None and self.chat in self.screen_stack:
+            while self.screen is not self.chat:
+                self.pop_screen()
         self.push_screen(screen)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

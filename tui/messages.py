@@ -38,3 +38,11 @@ class LoadState(Message, bubble=False):
 
     state: str
     detail: str = ""
+
+
+@dataclass
+class InputTrimmed(Message, bubble=False):
+    """The message was stored whole but shortened to fit the model's context."""
+
+    chars: int
+    budget: int

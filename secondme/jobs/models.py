@@ -17,9 +17,11 @@ from .runner import JobContext
 class LazyModel:
     """A TextModel that loads on first use; a failed load is remembered, not retried."""
 
-    def __init__(self, load: Callable[[], TextModel], on_error: Callable[[Exception], None]):
+    def __init__(self, load: Callable[[], TextModel], on_error: Callable[[Exception], None],
+                 before_use: Callable[[], None] | None = None):
         self._load = load
         self._on_error = on_error
+        self._before_use = before_use   # e.g. wait while the chat is replying
         self._model: TextModel | None = None
         self._error: Exception | None = None
 
@@ -45,6 +47,8 @@ class LazyModel:
     def stream(self, prompt: str, *, max_tokens: int = 256, stop: list[str] | None = None,
                temperature: float = 0.7, grammar: str | None = None,
                cancel: threading.Event | None = None) -> Iterator[str]:
+        if self._before_use is not None:
+            self._before_use()
         return self._get().stream(prompt, max_tokens=max_tokens, stop=stop,
                                   temperature=temperature, grammar=grammar, cancel=cancel)
 
@@ -59,7 +63,7 @@ def model_for(ctx: JobContext) -> TextModel | None:
     def note(exc: Exception) -> None:
         ctx.counts["model_unavailable"] = f"{type(exc).__name__}: {exc}"[:200]
 
-    return LazyModel(ctx.services.model, note)
+    return LazyModel(ctx.services.model, note, before_use=ctx.yield_to_chat)
 
 
 def embedder_for(ctx: JobContext):

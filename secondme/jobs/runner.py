@@ -44,10 +44,17 @@ class JobContext:
     progress: Progress | None = None
     counts: dict[str, Any] = field(default_factory=dict)
     _stored_at: float | None = field(default=None, repr=False)
+    gate: Any = None             # a jobs.gate.ChatActivity: the chat comes first
 
     @property
     def cancelled(self) -> bool:
+        self.yield_to_chat()     # checked between units: the natural place to wait
         return self.cancel.is_set()
+
+    def yield_to_chat(self) -> None:
+        """Waits (no CPU, no model) while the person is typing or a reply is generating."""
+        if self.gate is not None and self.gate.wait_turn(self.job, self.cancel):
+            self.counts["waited_for_chat"] = self.counts.get("waited_for_chat", 0) + 1
 
     def watermark(self) -> dict[str, Any]:
         return job_rows.get_watermark(self.services.bank.db(), self.job)
@@ -58,7 +65,8 @@ class JobContext:
 
     def report(self, stage: str, done: int, total: int | None = None) -> None:
         """Progress in the one shape `(stage, done, total or None)`: to the caller's
-        callback, and now and then into this run's row (for `secondme jobs`)."""
+        callback, and now and then into this run's row (for `secondme jobs`). Called after
+        each unit of work, so it is also where a job gives way to the chat."""
         total = total or None
         now = time.monotonic()
         if self._stored_at is None or now - self._stored_at >= PROGRESS_EVERY_S:
@@ -67,6 +75,7 @@ class JobContext:
                 job_rows.set_progress(db, self.run_id, stage, done, total)
         if self.progress is not None:
             self.progress(stage, done, total)
+        self.yield_to_chat()
 
 
 JobFn = Callable[[JobContext], None]
@@ -97,7 +106,7 @@ def _describe(exc: BaseException) -> str:
 
 def run_job(services, name: str, fn: JobFn, *, options: JobOptions | None = None,
             cancel: threading.Event | None = None, progress: Progress | None = None,
-            listener: Callable[[RunResult], None] | None = None) -> RunResult:
+            listener: Callable[[RunResult], None] | None = None, gate: Any = None) -> RunResult:
     bank = services.bank
     cancel = cancel or threading.Event()
     started = time.perf_counter()
@@ -107,20 +116,22 @@ def run_job(services, name: str, fn: JobFn, *, options: JobOptions | None = None
         except BankLocked:
             result = RunResult(name, "busy", None, {}, 0.0, "another process is running this job")
         else:
-            result = _run_locked(services, name, fn, options, cancel, progress, started)
+            result = _run_locked(services, name, fn, options, cancel, progress, started, gate)
     if listener:
         listener(result)
     return result
 
 
 def _run_locked(services, name: str, fn: JobFn, options: JobOptions | None,
-                cancel: threading.Event, progress: Progress | None, started: float) -> RunResult:
+                cancel: threading.Event, progress: Progress | None, started: float,
+                gate: Any = None) -> RunResult:
     bank = services.bank
     now = services.clock.now_iso()
     with bank.write() as db:
         interrupted = job_rows.mark_interrupted(db, name, now)
         run_id = job_rows.start_run(db, name, now)
-    ctx = JobContext(services, name, run_id, options or JobOptions(), cancel, progress)
+    ctx = JobContext(services, name, run_id, options or JobOptions(), cancel, progress,
+                     gate=gate)
     status, error = "ok", None
     try:
         fn(ctx)

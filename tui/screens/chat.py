@@ -17,18 +17,20 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Markdown
+from textual.widgets import Footer, Label, Markdown, TextArea
 
 from secondme.chat import ChatBusy, ChatSession, PreparedReply, prefer_single_thread_torch
 from secondme.profile_facts import known_user_name
 
-from ..messages import LoadState, RecallReady, ReplyFailed, ReplyFinished, ReplyTick
+from ..messages import InputTrimmed, LoadState, RecallReady, ReplyFailed, ReplyFinished, ReplyTick
 from ..widgets.message import MessageView
+from ..widgets.prompt import PromptInput
 from ..widgets.recall import MemoryDetail, RecallPanel
 from ..widgets.status import StatusBar
 
 WIDE = 100          # from this width the recall panel starts open
 STATUS_EVERY = 3.0  # seconds between status refreshes (memory count, scheduler)
+LONG_MESSAGE = 2000  # characters: the model needs noticeable time to read it
 
 
 class ChatScreen(Screen[None]):
@@ -40,9 +42,11 @@ class ChatScreen(Screen[None]):
                 tooltip="Show or hide the memories recalled for the last reply"),
     ]
 
-    def __init__(self, services, *, preload: bool = True, scheduler=None) -> None:
+    def __init__(self, services, *, preload: bool = True, scheduler=None,
+                 draft: str = "") -> None:
         super().__init__()
         self.services = services
+        self.draft = draft                # what was typed before an idle lock, unsent
         self.session = ChatSession(services)
         self.preload = preload
         self.scheduler = scheduler
@@ -64,13 +68,18 @@ class ChatScreen(Screen[None]):
                     yield Label(
                         f"Hello {name}. Tell me about your day, or ask me "
                         "anything: I answer from what I remember.", id="welcome")
-                yield Input(placeholder="Message Second Me…  (Enter to send)", id="prompt")
+                yield PromptInput(placeholder="Message Second Me…  (Enter sends, "
+                                  "Shift+Enter or Ctrl+J: new line)", id="prompt")
             yield RecallPanel(id="recall")
         yield StatusBar(id="status")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#recall").display = self.app.size.width >= WIDE
+        if self.draft:
+            prompt = self.query_one("#prompt", PromptInput)
+            prompt.text = self.draft
+            prompt.move_cursor(prompt.document.end)
         self.refresh_status()
         self.set_interval(STATUS_EVERY, self.refresh_status)
         transcript = self.query_one("#transcript", VerticalScroll)
@@ -85,6 +94,10 @@ class ChatScreen(Screen[None]):
         else:
             self.post_message(LoadState("ready"))
             self.loaded.set()
+
+    def on_screen_resume(self) -> None:
+        # Back from any view or dialog: the person continues typing where they were.
+        self.query_one("#prompt", PromptInput).focus()
 
     # -- background loading -----------------------------------------------------
     def load_models(self) -> None:
@@ -141,21 +154,41 @@ class ChatScreen(Screen[None]):
         except Exception:
             return "?"
         state = str(info.get("state") or "on")
+        held, running = info.get("held"), info.get("running_job")
+        if held:
+            return f"{state}, {held} paused for the chat"
+        if running and self.generating:
+            return f"{state}, {running} finishing a step (slows this reply)"
         last = info.get("last_job")
         if last:
             state += f", last {last} {info.get('last_status') or ''}".rstrip()
         return state
 
     # -- sending ----------------------------------------------------------------
-    @on(Input.Submitted, "#prompt")
-    async def send(self, event: Input.Submitted) -> None:
-        text = event.value.strip()
+    @on(TextArea.Changed, "#prompt")
+    def _typing(self, _: TextArea.Changed) -> None:
+        activity = self.activity
+        if activity is not None:
+            activity.typed()   # background jobs wait while the person types
+
+    @property
+    def activity(self):
+        """The scheduler's `ChatActivity` (None without a scheduler)."""
+        return getattr(self.scheduler, "activity", None)
+
+    @property
+    def draft_text(self) -> str:
+        return self.query_one("#prompt", PromptInput).text
+
+    @on(PromptInput.Submitted, "#prompt")
+    async def send(self, event: PromptInput.Submitted) -> None:
+        text = event.text.strip()
         if not text:
             return
         if self.generating:
             self.notify("Still replying — press Esc to stop it first.", severity="warning")
             return
-        event.input.clear()
+        event.prompt.clear()
         settings = self.services.settings
         transcript = self.query_one("#transcript", VerticalScroll)
         note = "recalling…" if self.services.model_loaded else "waiting for the model to load…"
@@ -183,6 +216,8 @@ class ChatScreen(Screen[None]):
             self.post_message(ReplyFailed(f"{type(exc).__name__}: {exc}"))
             return
         self.post_message(RecallReady(prepared.recalled, text))
+        if not question_in_prompt(prepared.question, prepared.prompt.text):
+            self.post_message(InputTrimmed(len(prepared.question), prepared.prompt.budget))
         pieces: list[str] = []
         first_at = last_at = None
         error = None
@@ -220,11 +255,25 @@ class ChatScreen(Screen[None]):
     async def _tick(self, _: ReplyTick) -> None:
         await self._drain()
 
+    @on(InputTrimmed)
+    def _input_trimmed(self, event: InputTrimmed) -> None:
+        note = (f"stored whole ({event.chars:,} characters); the model sees a shortened "
+                f"version (beginning and end) to fit its {event.budget:,}-token context")
+        views = self.query(MessageView)
+        users = [v for v in views if v.role == "user"]
+        if users:
+            users[-1].set_note(note)
+        self.notify("Your message is stored whole, but it is too long for the model: it "
+                    "reads the beginning and the end.", severity="warning", timeout=8)
+
     @on(RecallReady)
     def _recall_ready(self, event: RecallReady) -> None:
         self.query_one(RecallPanel).show(event.recalled, event.question)
         if self._reply is not None and not self._pending:
-            self._reply.set_note("thinking…")
+            long = len(event.question) >= LONG_MESSAGE
+            # A long message is read by the model before the first word: say so.
+            self._reply.set_note("reading your long message first (this can take a while)…"
+                                 if long else "thinking…")
 
     @on(ReplyFinished)
     async def _finished(self, event: ReplyFinished) -> None:
@@ -268,6 +317,10 @@ class ChatScreen(Screen[None]):
             await stream.stop()
 
     def _set_generating(self, value: bool) -> None:
+        activity = self.activity
+        if activity is not None and value != self.generating:
+            # Jobs wait between units while a reply generates.
+            (activity.reply_started if value else activity.reply_finished)()
         self.generating = value
         self.query_one(StatusBar).generating = value
         self.refresh_bindings()
@@ -293,7 +346,7 @@ class ChatScreen(Screen[None]):
         transcript = self.query_one("#transcript", VerticalScroll)
         await transcript.query(MessageView).remove()
         self.query_one(RecallPanel).show([])
-        self.query_one("#prompt", Input).focus()
+        self.query_one("#prompt", PromptInput).focus()
         self.notify("New conversation. I still remember the earlier ones.", timeout=3)
 
     def action_toggle_recall(self) -> None:
@@ -314,3 +367,9 @@ class ChatScreen(Screen[None]):
         """Stop a reply in flight and let it finish its writes (before the bank closes)."""
         self._shutting_down = True
         self.session.wait_idle(timeout)
+
+
+def question_in_prompt(question: str, prompt: str) -> bool:
+    """Whether the model sees the whole message (the packer shortens it when it is too long).
+    Compared without whitespace: the prompt may put the message on one line."""
+    return "".join(question.split()) in "".join(prompt.split())

@@ -1,29 +1,45 @@
-"""The timeline view: month → week → day, each with its summary and its memories.
+"""The timeline view: year → month → week → day, each with its summary and its memories.
 
-Left: the periods inside the current one (a month's weeks, a week's days, a day's
-week-mates); Enter zooms in, Backspace zooms out, ←/→ step through time. Right:
-the period's memories with retention bars; archived ones are faded but shown,
-because the timeline is where a person sees what is fading. Pin, forget and
-restore ask for confirmation; Enter opens the memory inspector.
+Left: the periods inside the current one (a year's months, a month's weeks, a week's
+days, a day's week-mates); Enter zooms in, Backspace zooms out, ←/→ step through
+time, y/m/w/d jump straight to a zoom level and g goes to a date. Right: the period's
+memories with retention bars; archived ones are faded but shown, because the timeline
+is where a person sees what is fading. Pin, forget and restore ask for confirmation;
+Enter opens the memory inspector. Everything is read from the bank in a thread
+worker: the loop never waits on a big month or year.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from secondme.clock import from_iso
-from secondme.timeline import Period, memories_in, period_of, stats_for, summary_of
+from secondme.timeline import (
+    LEVELS,
+    Period,
+    PeriodStats,
+    memories_in,
+    parse_period,
+    period_of,
+    stats_for,
+    summary_of,
+)
 
-from .viewkit import MemoryActions, memory_id_of, memory_option, retention_bar
+from .viewkit import MemoryActions, TextPromptModal, memory_id_of, memory_option, retention_bar
+
+MAX_LISTED = 300    # a year can hold thousands: list the best remembered, zoom in for all
 
 
 def _latest_moment(services) -> datetime:
@@ -32,23 +48,25 @@ def _latest_moment(services) -> datetime:
     return from_iso(row[0]) if row and row[0] else services.clock.now()
 
 
+@dataclass
+class TimelineLoaded(Message, bubble=False):
+    period: Period
+    stats: PeriodStats
+    memories: list[tuple[Any, float]]            # (memory, retention), as listed
+    children: list[tuple[Period, PeriodStats]]
+
+
 class TimelineScreen(MemoryActions, Screen[None]):
-    DEFAULT_CSS = """
-    TimelineScreen #tl-title { width: 100%; padding: 0 1; text-style: bold; color: $accent; }
-    TimelineScreen #tl-summary {
-        height: auto; max-height: 9; padding: 0 1; margin-bottom: 1;
-        border: round $primary-darken-2;
-    }
-    TimelineScreen #tl-body { height: 1fr; }
-    TimelineScreen #tl-periods { width: 38; }
-    TimelineScreen #tl-memories { width: 1fr; }
-    TimelineScreen .pane-title { padding: 0 1; color: $text-muted; }
-    """
     BINDINGS = [
         Binding("escape", "close", "Back"),
         Binding("left", "shift(-1)", "Earlier"),
         Binding("right", "shift(1)", "Later"),
         Binding("backspace", "zoom_out", "Zoom out"),
+        Binding("y", "zoom('year')", "Year"),
+        Binding("m", "zoom('month')", "Month"),
+        Binding("w", "zoom('week')", "Week"),
+        Binding("d", "zoom('day')", "Day"),
+        Binding("g", "go_to_date", "Go to date"),
         Binding("p", "pin", "Pin/unpin"),
         Binding("f", "forget", "Forget"),
         Binding("r", "restore", "Restore"),
@@ -59,6 +77,7 @@ class TimelineScreen(MemoryActions, Screen[None]):
         self.services = services
         self.period = period or period_of(_latest_moment(services), "month")
         self._children: list[Period] = []
+        self.loaded = False       # the shown lists belong to `period` (tests wait on it)
 
     def compose(self) -> ComposeResult:
         yield Label("", id="tl-title")
@@ -68,7 +87,8 @@ class TimelineScreen(MemoryActions, Screen[None]):
                 yield Label("", id="tl-periods-title", classes="pane-title")
                 yield OptionList(id="tl-periods")
             with Vertical(id="tl-memories-pane", classes="pane"):
-                yield Label("Memories (Enter: inspect)", classes="pane-title")
+                yield Label("Memories (Enter: inspect)", classes="pane-title",
+                            id="tl-memories-title")
                 yield OptionList(id="tl-memories")
         yield Footer()
 
@@ -80,28 +100,54 @@ class TimelineScreen(MemoryActions, Screen[None]):
         self.reload()   # the inspector may have pinned or forgotten something
 
     # -- data ---------------------------------------------------------------------
-    def _siblings_or_children(self) -> list[Period]:
-        if self.period.level == "day":
-            return period_of(self.period.start, "week").children()
-        return self.period.children()
+    def _siblings_or_children(self, period: Period) -> list[Period]:
+        if period.level == "day":
+            return period_of(period.start, "week").children()
+        return period.children()
 
     def reload(self) -> None:
-        period = self.period
-        memories = memories_in(self.services, period)
-        stats = stats_for(self.services, period, memories, summary_of(self.services, period))
-        path = {"month": "month", "week": "month ▸ week", "day": "month ▸ week ▸ day"}
+        self.loaded = False
+        self.load(self.period)
+
+    @work(thread=True, exclusive=True, group="db", exit_on_error=False)
+    def load(self, period: Period) -> None:
+        services = self.services
+        memories = memories_in(services, period)
+        stats = stats_for(services, period, memories, summary_of(services, period))
+        now = services.clock.now()
+        listed = [(m, services.memory.retention_of(m, now)) for m in memories]
+        if len(listed) > MAX_LISTED:
+            listed = sorted(listed, key=lambda pair: -pair[1])[:MAX_LISTED]
+            listed.sort(key=lambda pair: (pair[0].event_at, pair[0].id))
+        children = []
+        for child in self._siblings_or_children(period):
+            inside = memories_in(services, child)
+            children.append((child, stats_for(services, child, inside,
+                                              summary_of(services, child))))
+        self.post_message(TimelineLoaded(period, stats, listed, children))
+
+    @on(TimelineLoaded)
+    def _loaded(self, event: TimelineLoaded) -> None:
+        if event.period != self.period:
+            return                               # the person has moved on already
+        period = event.period
+        path = " ▸ ".join(LEVELS[::-1][:LEVELS[::-1].index(period.level) + 1])
         self.query_one("#tl-title", Label).update(
-            f"Timeline · {period.label}   [dim]({path[period.level]} · ←/→ move · Enter zooms in"
-            " · Backspace zooms out)[/]")
-        self.query_one("#tl-summary", Static).update(self._summary_text(stats))
-        self._fill_periods()
-        self._fill_memories(memories)
+            f"Timeline · {period.label}   [dim]({path} · ←/→ move · Enter zooms in"
+            " · Backspace zooms out · y/m/w/d zoom · g go to date)[/]")
+        self.query_one("#tl-summary", Static).update(self._summary_text(event.stats))
+        self._fill_periods(event.children)
+        self._fill_memories(event.memories, event.stats.total)
+        self.loaded = True
 
     def _summary_text(self, stats) -> Text:
         text = Text()
         if stats.summary:
             text.append(stats.summary["text"].strip())
             text.append(f"  ({stats.summary['method']}, v{stats.summary['version']})", style="dim")
+        elif stats.period.level == "year":
+            text.append("A year has no summary of its own: open a month for its summary.",
+                        style="dim italic")
         else:
             text.append("No summary yet — the scheduler writes one once the period is over.",
                         style="dim italic")
@@ -116,16 +162,14 @@ class TimelineScreen(MemoryActions, Screen[None]):
             text.append("Nothing remembered in this period.", style="dim")
         return text
 
-    def _fill_periods(self) -> None:
-        self._children = self._siblings_or_children()
-        title = {"month": "Weeks (Enter: open)", "week": "Days (Enter: open)",
-                 "day": "This week's days"}[self.period.level]
+    def _fill_periods(self, children: list[tuple[Period, PeriodStats]]) -> None:
+        self._children = [child for child, _ in children]
+        title = {"year": "Months (Enter: open)", "month": "Weeks (Enter: open)",
+                 "week": "Days (Enter: open)", "day": "This week's days"}[self.period.level]
         self.query_one("#tl-periods-title", Label).update(title)
         options = []
         highlight = 0
-        for index, child in enumerate(self._children):
-            memories = memories_in(self.services, child)
-            stats = stats_for(self.services, child, memories, summary_of(self.services, child))
+        for index, (child, stats) in enumerate(children):
             text = Text()
             current = child.key == self.period.key
             if current:
@@ -146,16 +190,18 @@ class TimelineScreen(MemoryActions, Screen[None]):
         if options:
             periods.highlighted = highlight
 
-    def _fill_memories(self, memories) -> None:
-        now = self.services.clock.now()
+    def _fill_memories(self, memories: list[tuple[Any, float]], total: int) -> None:
         listing = self.query_one("#tl-memories", OptionList)
+        title = "Memories (Enter: inspect)"
+        if total > len(memories):
+            title = f"The {len(memories)} best remembered of {total} (zoom in for all)"
+        self.query_one("#tl-memories-title", Label).update(title)
         keep = listing.highlighted
         listing.clear_options()
         if not memories:
             listing.add_option(Option(Text("(none)", style="dim"), id="none", disabled=True))
             return
-        listing.add_options([memory_option(m, self.services.memory.retention_of(m, now))
-                             for m in memories])
+        listing.add_options([memory_option(m, r) for m, r in memories])
         if keep is not None:
             listing.highlighted = min(keep, len(memories) - 1)
 
@@ -186,6 +232,28 @@ class TimelineScreen(MemoryActions, Screen[None]):
         parent = self.period.parent()
         if parent is not None:
             self.go(parent)
+
+    def action_zoom(self, level: str) -> None:
+        """Straight to a level; zooming in goes into the highlighted period."""
+        anchor = self.period.start
+        periods = self.query_one("#tl-periods", OptionList)
+        finer = LEVELS.index(level) < LEVELS.index(self.period.level)
+        if finer and periods.highlighted is not None and periods.highlighted < len(self._children):
+            anchor = self._children[periods.highlighted].start
+        if level != self.period.level or anchor != self.period.start:
+            self.go(period_of(anchor, level))
+
+    def action_go_to_date(self) -> None:
+        def done(answer: str | None) -> None:
+            if not answer:
+                return
+            try:
+                self.go(parse_period(answer))
+            except ValueError as exc:
+                self.notify(str(exc), severity="warning")
+
+        self.app.push_screen(TextPromptModal(
+            "Go to a day, week, month or year: 2024-05-01, 2024-W18, 2024-05 or 2024"), done)
 
     def action_close(self) -> None:
         self.app.pop_screen()

@@ -16,17 +16,32 @@ from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 
-def _num(value: float | None, fmt: str = ".2f") -> str:
-    return "–" if value is None else format(value, fmt)
+def readable(value: float | None) -> str:
+    """Two decimals at most, never scientific notation: 1.61e-06 reads as <0.01."""
+    if value is None:
+        return "–"
+    if value == 0:
+        return "0"
+    if abs(value) < 0.005:
+        return "<0.01" if value > 0 else ">-0.01"
+    if abs(value) >= 100:
+        return format(value, ".0f")
+    return format(value, ".2f")
 
 
 def score_line(scores: Any) -> str:
-    """final, keyword (BM25), semantic (cosine), retention, and time match when it counted."""
-    parts = [f"score {_num(scores.final)}", f"kw {_num(scores.bm25, '.3g')}",
-             f"sem {_num(scores.cosine)}", f"R {_num(scores.retention)}"]
+    """final, keyword (BM25), semantic (cosine), retention, and time match when it counted.
+
+    Relevance is in [0, 1]; only naming a time ("last May") lifts a memory from then above
+    1, and the line says so."""
+    parts = [f"score {readable(scores.final)}", f"kw {readable(scores.bm25)}",
+             f"sem {readable(scores.cosine)}", f"R {readable(scores.retention)}"]
     if getattr(scores, "time_match", 0):
-        parts.append(f"time {_num(scores.time_match)}")
-    return " · ".join(parts)
+        parts.append(f"time {readable(scores.time_match)}")
+    line = " · ".join(parts)
+    if scores.final > 1.0:
+        line += " (above 1: boosted for the time you named)"
+    return line
 
 
 def recalled_option(recalled: Any) -> Option:
@@ -71,6 +86,8 @@ class RecallPanel(Vertical):
                 content.append(None)   # a rule between memories
             content.append(recalled_option(item))
         options.add_options(content)
+        if recalled:
+            options.highlighted = 0   # Enter opens the first one without an arrow key first
         empty = self.query_one("#recall-empty", Label)
         empty.update("Nothing recalled for this message." if question else
                      "Nothing recalled yet.")
