@@ -9,7 +9,7 @@ import typer
 from ..config import ConfigError
 from ..memory import MemoryNotFound
 from ..unlock import PassphraseUnavailable
-from . import chat, core, evaluate, io, jobs, memory, profile, search, timeline  # noqa: F401  (registers commands)
+from . import chat, core, evaluate, io, jobs, memory, model, profile, search, timeline  # noqa: F401  (registers commands)
 from .app import app, root_callback
 
 app.callback(invoke_without_command=True)(root_callback)
