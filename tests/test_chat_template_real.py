@@ -39,17 +39,16 @@ def test_template_prompt_has_every_part_in_the_models_turns(tmp_path, bank, cloc
                    "evidence, recorded_at, status) VALUES ('user', 'home_city', 'Lisbon', "
                    "'identity', 0.9, 'I live in Lisbon', '2024-04-01T00:00:00', 'active')")
     planted = services.memory.remember("My sister Ana moved to Porto last spring.")
-    for i in range(60):   # far more than fits: the packer must drop, never overflow
-        services.memory.remember(f"Sister note {i}: " + "a long day of errands in town " * 12)
+    for i in range(12):   # far more than fits: the packer must drop, never overflow
+        services.memory.remember(f"Sister note {i}: " + "a long day of errands in town " * 40)
     session = ChatSession(services)
     first = session.reply("Hello, I am Maria.")
     result = session.reply("Where does my sister live?")
-    text = result.prompt
-    assert text.style == "template" and result.error is None and result.tokens > 0
-    prompt = services.model().count_tokens  # the real tokenizer
     built = result.prompt
+    assert built.style == "template" and result.error is None and result.tokens > 0
     assert built.dropped_memory_ids and planted in built.memory_ids
-    assert prompt(built.text) + 1 + built.max_tokens <= 1024
+    # Within the context with the real tokenizer: prompt + BOS + the reply budget.
+    assert services.model().count_tokens(built.text) + 1 + built.max_tokens <= 1024
     assert "<end_of_turn>" in built.stop
     # The history is a real model turn, the system text folded into the first user turn.
     assert f"<start_of_turn>model\n{first.text.strip()}" in built.text
