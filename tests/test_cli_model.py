@@ -132,3 +132,28 @@ def test_pull_use_then_ask_answers_with_the_new_file(tmp_path, hub):
     out = json.loads(run(["ask", "Say hello.", "--json", "--no-store"], env).stdout)
     assert out["error"] is None and out["answer"]
     assert out["prompt"]["style"] == "template"   # the pulled file has a template; 270M has not
+
+
+def test_use_keeps_the_rest_of_config_toml(tmp_path):
+    from secondme.config import load_settings
+    from secondme.config_edit import write_setting
+
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "config.toml").write_text('user_name = "Maria"\nmodel = "/old.gguf"\n\n[extra]\nx = 1\n')
+    write_setting(home, "model", "/new model.gguf")
+    settings = load_settings(home)
+    assert (settings.model, settings.user_name) == ("/new model.gguf", "Maria")
+    assert "[extra]\nx = 1" in (home / "config.toml").read_text()
+    write_setting(home, "model", None)
+    assert load_settings(home).model is None
+
+
+def test_doctor_says_which_catalog_model_suits_this_machine(tmp_path):
+    from secondme.config import load_settings
+    from secondme.doctor import model_advice
+
+    advice = model_advice(load_settings(tmp_path))
+    assert advice.get("recommended") is None or \
+        advice["how"] == f"secondme model pull {advice['recommended']} && " \
+                         f"secondme model use {advice['recommended']}"
