@@ -16,7 +16,8 @@ from collections.abc import Iterable
 
 from .sqlcipher import sqlite_utils
 
-ASSISTANT_LABELS = ("second me", "assistant", "ai", "bot", "ai companion")
+ASSISTANT_LABELS = ("second me", "assistant", "ai", "bot", "ai companion", "chatgpt", "claude",
+                    "gemini", "model")
 FULL = 1.0
 QUESTION_ONLY = 0.1       # the person asked, stated nothing (measured: BENCHMARKS.md)
 ASSISTANT_ONLY = 0.4      # text only the assistant wrote

@@ -9,6 +9,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from . import evidence
 from .records import MEMORY_KINDS, TRUST_LEVELS, Memory
 from .sqlcipher import sqlite_utils
 
@@ -81,6 +82,9 @@ def insert(db: sqlite_utils.Database, record: dict[str, Any]) -> int:
     row = dict(record)
     row["text"] = clean_text(row["text"])
     row.setdefault("content_hash", content_hash(row["text"]))
+    if row["kind"] == "turn" and "person_text" not in row:   # importers: split by speaker
+        row["person_text"] = evidence.person_words(row["text"])
+    row.setdefault("evidence", evidence.weight(row["kind"], row["trust"], row.get("person_text")))
     for key in ("source_ref", "meta"):
         if not isinstance(row.get(key, "{}"), str):
             row[key] = json.dumps(row[key], ensure_ascii=False, sort_keys=True)

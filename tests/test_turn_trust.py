@@ -95,3 +95,17 @@ def test_existing_banks_are_migrated():
     found = [r[0] for r in db.execute(
         "SELECT rowid FROM memories_fts WHERE memories_fts MATCH 'search_text : house'")]
     assert found == []
+
+
+def test_imported_chatgpt_turns_are_split_at_the_storage_layer(services):
+    from storage import memories as rows
+
+    with services.bank.write() as db:
+        memory_id = rows.insert(db, {
+            "kind": "turn", "text": "User: What should I cook?\nChatGPT: Try a Porto stew.",
+            "event_at": "2024-04-01T00:00:00", "recorded_at": "2024-04-01T00:00:00",
+            "source": "chatgpt", "source_ref": {}, "last_reinforced_at": "2024-04-01T00:00:00",
+            "trust": "import", "meta": {}})
+    row = services.bank.db().execute("SELECT person_text, evidence FROM memories WHERE id = ?",
+                                     [memory_id]).fetchone()
+    assert tuple(row) == ("User: What should I cook?", evidence.QUESTION_ONLY)
