@@ -346,13 +346,14 @@ class ChatSession:
                        meta: dict[str, Any]) -> int:
         settings = self.services.settings
         text = f"{settings.user_name}: {prepared.question}"
+        said = text   # the person's side: what search sees (the reply is a record, not evidence)
         if reply:
             text += f"\n{settings.assistant_name}: {reply}"
         ids = [i for i in (prepared.user_message_id, assistant_id) if i is not None]
         # MemoryService embeds it on write when the embedder is warm (embedding_service).
         return self.services.memory.remember(
             text, kind="turn", trust="user", source="chat", session_id=prepared.session_id,
-            source_ref={"message_ids": ids}, actor="chat", meta=meta)
+            source_ref={"message_ids": ids}, actor="chat", meta=meta, person_text=said)
 
     # -- all at once -----------------------------------------------------------
     def reply(self, text: str, *, on_piece: Callable[[str], None] | None = None,

@@ -60,7 +60,7 @@ def test_hits_carry_scores_and_provenance(services):
     assert hit.memory.event_at == "2024-04-20T00:00:00"
     public = json.loads(json.dumps(hit.to_public()))
     assert set(public["scores"]) == {"bm25", "cosine", "fused", "retention", "time_match",
-                                     "final"}
+                                     "final", "evidence"}
 
 
 def test_every_kind_is_searched_and_kinds_filter(services):
