@@ -56,6 +56,7 @@ def search(
     as_json: JsonOpt = False,
 ) -> None:
     """Search your memories: keywords and meaning, weighted by retention and time."""
+    from ..abstention import judge
     from ..retrieval import MODES
 
     if mode not in MODES:
@@ -66,7 +67,7 @@ def search(
     hits = services.retriever().search(query, k=k, include_archived=include_archived, mode=mode)
     if as_json:
         emit_json({"query": query, "mode": mode, "now": services.clock.now_iso(),
-                   "hits": [h.to_public() for h in hits]})
+                   "hits": [h.to_public() for h in hits], **judge(hits).to_public()})
         return
     if not hits:
         typer.echo("No memories match.")
