@@ -9,6 +9,8 @@ Applied to the hybrid retriever's scored candidates before the final cut, all lo
   words, so neither alone ranks high.
 - **session**: a turn gains w · the best score in its session, so turns of a session that is
   about the question outrank stray word matches elsewhere.
+- **speaker**: a turn written as "Name: …" by someone the question names gains a share
+  w of its score ("What did Caroline research?" is about Caroline's own turns).
 - **diversity**: the n-th pick from one session is discounted by (1 − d)^n, so the top of
   the list reaches into more sessions (multi-hop answers live in several).
 
@@ -18,14 +20,18 @@ neither appears nor lends its score to anyone (tests/test_recall_levers.py).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from storage.turn_context import turn_context
+from storage.turn_context import openings, turn_context
 
 if TYPE_CHECKING:  # pragma: no cover
     from .retrieval import HybridRetriever, Scores
+
+
+_NAME = re.compile(r"\b[A-Z][\w-]+")   # capitalised words: who the question may name
 
 
 @dataclass(frozen=True)
@@ -38,20 +44,21 @@ class LeverParams:
     diversity_depth: int = 50       # picks ordered greedily; the rest keep their order
     feedback_weight: float = 0.0    # pseudo-relevance feedback: share of the re-query's score
     feedback_docs: int = 3          # best candidates whose vectors move the query
+    speaker_weight: float = 0.0     # share of its score a turn by a person the query names gains
 
     def __post_init__(self) -> None:
         if min(self.context_weight, self.session_weight, self.diversity,
-               self.feedback_weight) < 0 or self.feedback_docs < 1 \
+               self.feedback_weight, self.speaker_weight) < 0 or self.feedback_docs < 1 \
                 or self.diversity >= 1 or self.context_depth < 0 or self.diversity_depth < 0:
             raise ValueError("lever weights must be ≥ 0 and diversity < 1")
 
     @property
     def active(self) -> bool:
         return bool(self.context_weight or self.session_weight or self.diversity
-                    or self.feedback_weight)
+                    or self.feedback_weight or self.speaker_weight)
 
 
-def apply_levers(retriever: HybridRetriever, params: LeverParams, vector: Any,
+def apply_levers(retriever: HybridRetriever, params: LeverParams, query: str, vector: Any,
                  ids: Sequence[int], scored: Sequence[Scores], *, kinds: list[str] | None
                  ) -> tuple[list[int], list[Scores]]:
     """Returns (ids, scores) with `final` re-weighted; neighbours may be appended."""
@@ -85,6 +92,13 @@ def apply_levers(retriever: HybridRetriever, params: LeverParams, vector: Any,
                 base[memory_id] = scores.final
             context.update(turn_context(db, new))
     final = dict(base)
+    if params.speaker_weight:
+        named = set(_NAME.findall(query))
+        if named:
+            for memory_id, opening in openings(db, base).items():
+                speaker = opening.split(":", 1)[0].strip() if ":" in opening else ""
+                if speaker in named:
+                    final[memory_id] += params.speaker_weight * base[memory_id]
     if params.context_weight:
         for memory_id in base:
             around = context.get(memory_id)

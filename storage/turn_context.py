@@ -44,3 +44,16 @@ def sessions_of(db: sqlite_utils.Database, ids: Iterable[int]) -> dict[int, str]
                             " AND session_id IS NOT NULL", chunk).fetchall():
             out[int(r[0])] = str(r[1])
     return out
+
+
+def openings(db: sqlite_utils.Database, ids: Iterable[int], length: int = 40) -> dict[int, str]:
+    """id → the first `length` characters of each memory (e.g. a transcript's "Name:")."""
+    wanted = list(dict.fromkeys(int(i) for i in ids))
+    out: dict[int, str] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        marks = ",".join("?" for _ in chunk)
+        for r in db.execute(f"SELECT id, substr(text, 1, ?) FROM memories WHERE id IN ({marks})",
+                            [int(length), *chunk]).fetchall():
+            out[int(r[0])] = str(r[1])
+    return out

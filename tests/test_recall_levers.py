@@ -111,3 +111,10 @@ def test_feedback_lever_finds_what_the_best_hits_talk_about(services):
     plain = search(services, query, k=5)
     assert first in plain and related not in plain   # shares no word with the question
     assert related in search(services, query, k=3, feedback_weight=1.0, feedback_docs=2)
+
+
+def test_speaker_lever_prefers_the_named_persons_own_turns(services):
+    other = add(services, "Ben: Ana and I love to bake bread, Ana bakes rye", "k1")
+    own = add(services, "Ana: I bake bread on Sundays", "k2")
+    assert search(services, "What does Ana bake?", k=2)[0] == other
+    assert search(services, "What does Ana's family bake?", k=2, speaker_weight=1.0)[0] == own
