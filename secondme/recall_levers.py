@@ -39,7 +39,7 @@ class LeverParams:
     """Weights of each lever; 0 switches it off. Defaults chosen in BENCHMARKS.md (issue 17)."""
     context_weight: float = 0.0     # share of the better neighbour's score a turn gains
     context_depth: int = 20         # best candidates whose neighbours join the pool
-    session_weight: float = 0.0     # share of its session's best score a turn gains
+    session_weight: float = 0.5     # share of its session's best score a turn gains
     diversity: float = 0.0          # discount per earlier pick from the same session
     diversity_depth: int = 50       # picks ordered greedily; the rest keep their order
     feedback_weight: float = 0.0    # pseudo-relevance feedback: share of the re-query's score
