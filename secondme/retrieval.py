@@ -253,7 +253,7 @@ class HybridRetriever:
                                  cosine=cosines.get(memory_id), fused=fused[memory_id],
                                  retention=r, time_match=tm, final=final))
         ids = [i for i in keep if fused[i] > 0.0]
-        ids, scored = apply_levers(self, self.levers, query, vector, ids, scored, kinds=kinds)
+        scored = apply_levers(self, self.levers, query, ids, scored)   # recall_levers.py
         order = sorted(range(len(scored)),
                        key=lambda j: (-scored[j].final, -scored[j].fused, -ids[j]))[:k]
         found = rows.get_many(db, [ids[j] for j in order])  # full rows for the winners only

@@ -1,4 +1,4 @@
-"""Query-time recall levers: neighbour context, session weight, diversity across sessions."""
+"""Query-time recall levers: session weight and speaker match, and what forgetting does."""
 
 from __future__ import annotations
 
@@ -8,17 +8,15 @@ import pytest
 
 from secondme.recall_levers import LeverParams
 from secondme.retrieval import HybridRetriever
-from storage.turn_context import sessions_of, turn_context
+from storage.turn_context import openings, sessions_of
 
 DAY = datetime(2024, 5, 1)
+OFF = {"session_weight": 0.0, "speaker_weight": 0.0}
 
 
-def add(services, text: str, session: str) -> int:
+def add(services, text: str, session: str | None) -> int:
     return services.memory.remember(text, at=DAY, kind="turn", source="chat",
                                     session_id=session)
-
-
-OFF = {"context_weight": 0.0, "session_weight": 0.0, "diversity": 0.0}
 
 
 def search(services, query: str, k: int = 3, **levers) -> list[int]:
@@ -28,89 +26,31 @@ def search(services, query: str, k: int = 3, **levers) -> list[int]:
 
 
 @pytest.fixture
-def chat(services):
-    """Session a: a question with the words, then the reply that holds the answer."""
-    ids = {
-        "ask": add(services, "Did you ever adopt that puppy from the shelter?", "a"),
-        "reply": add(services, "Yes, last Tuesday, we called him Biscuit.", "a"),
-        "other": add(services, "The weather was nice on the beach today.", "a"),
+def trip(services):
+    """Session "trip" is about the question; "other" shares one word with it."""
+    return {
+        "alps": add(services, "We hiked the Alps trail to the glacier", "trip"),
+        "hut": add(services, "Our Alps hike ended at the glacier hut", "trip"),
+        "near": add(services, "The hut was cold", "trip"),
+        "stray": add(services, "A cold drink helps", "other"),
+        "stray2": add(services, "A cold drink with ice", "other"),
     }
-    for n in range(6):
-        ids[f"noise{n}"] = add(services, f"Shelter volunteers met about plan {n} today.", "b")
-    return ids
 
 
-def test_turn_context_links_live_neighbours_in_their_session(services, chat):
-    found = turn_context(services.memory.bank.db(), [chat["reply"], chat["noise0"]])
-    assert found[chat["reply"]] == ("a", chat["ask"], chat["other"])
-    assert found[chat["noise0"]][1] is None          # first turn of session b
-    assert sessions_of(services.memory.bank.db(), [chat["ask"]]) == {chat["ask"]: "a"}
-
-
-def test_context_lever_brings_up_the_reply_to_a_matching_question(services, chat):
-    query = "adopt puppy shelter"
-    assert chat["reply"] not in search(services, query, k=2)
-    assert chat["reply"] in search(services, query, k=2, context_weight=0.5)
-
-
-def test_diversity_reaches_into_another_session(services):
-    a = [add(services, f"Melanie painted a sunset painting number {n}", "s1") for n in range(4)]
-    b = add(services, "Melanie painted with her kids at camp", "s2")
-    plain = search(services, "what did Melanie paint", k=3)
-    assert set(plain) <= set(a) and b not in plain
-    assert b in search(services, "what did Melanie paint", k=3, diversity=0.6)
-
-
-def test_session_lever_prefers_the_session_about_the_question(services):
-    strong = [add(services, "We hiked the Alps trail to the glacier", "trip"),
-              add(services, "Our Alps hike ended at the glacier hut", "trip")]
-    near = add(services, "The hut was cold", "trip")
-    stray = add(services, "A cold drink helps", "other")
-    ranked = search(services, "Alps glacier hike hut cold", k=4, session_weight=0.5)
-    assert ranked.index(near) < ranked.index(stray)
-    assert set(strong) <= set(ranked[:3])
-
-
-def test_a_forgotten_turn_is_gone_from_every_lever(services, chat):
-    services.memory.forget(chat["ask"])
+def test_storage_reads_sessions_and_openings(services, trip):
     db = services.memory.bank.db()
-    assert turn_context(db, [chat["reply"]])[chat["reply"]][1] is None   # no longer a neighbour
-    ranked = search(services, "adopt puppy shelter", k=9, context_weight=0.5, session_weight=0.5,
-                    diversity=0.5)
-    assert chat["ask"] not in ranked
-    assert chat["reply"] not in ranked[:2]   # nothing left to lend it the question's words
+    assert sessions_of(db, [trip["near"], trip["stray"]]) == {trip["near"]: "trip",
+                                                              trip["stray"]: "other"}
+    assert openings(db, [trip["alps"]], length=6) == {trip["alps"]: "We hik"}
 
 
-def test_an_archived_neighbour_lends_nothing(services, chat):
-    services.memory.archive(chat["ask"])
-    assert turn_context(services.memory.bank.db(), [chat["reply"]])[chat["reply"]][1] is None
-
-
-def test_levers_switched_off_change_nothing(services, chat):
-    query = "adopt puppy shelter"
-    plain = HybridRetriever(services.memory, services.embedder,
-                            levers=LeverParams(**OFF)).search(query, k=5)
-    off = search(services, query, k=5)
-    assert [h.memory.id for h in plain] == off
-
-
-@pytest.mark.parametrize("bad", [{"diversity": 1.0}, {"context_weight": -0.1},
-                                 {"session_weight": -1}])
-def test_lever_params_are_checked(bad):
-    with pytest.raises(ValueError):
-        LeverParams(**bad)
-
-
-def test_feedback_lever_finds_what_the_best_hits_talk_about(services):
-    first = add(services, "Caroline went to the pride parade with her friends", "p1")
-    add(services, "Caroline loved the pride parade music", "p1")
-    related = add(services, "Her friends loved the music and went dancing", "p2")
-    for n in range(4):
-        add(services, f"A cat slept on mat number {n}", "p3")
-    query = "Caroline pride parade"
+def test_session_lever_prefers_the_session_about_the_question(services, trip):
+    query = "Alps glacier hike hut cold drink"
     plain = search(services, query, k=5)
-    assert first in plain and related not in plain   # shares no word with the question
-    assert related in search(services, query, k=3, feedback_weight=1.0, feedback_docs=2)
+    ranked = search(services, query, k=5, session_weight=0.5)
+    assert plain.index(trip["near"]) > plain.index(trip["stray"])
+    assert ranked.index(trip["near"]) < ranked.index(trip["stray"])
+    assert set(ranked[:2]) == {trip["alps"], trip["hut"]}
 
 
 def test_speaker_lever_prefers_the_named_persons_own_turns(services):
@@ -118,3 +58,37 @@ def test_speaker_lever_prefers_the_named_persons_own_turns(services):
     own = add(services, "Ana: I bake bread on Sundays", "k2")
     assert search(services, "What does Ana bake?", k=2)[0] == other
     assert search(services, "What does Ana's family bake?", k=2, speaker_weight=1.0)[0] == own
+
+
+def test_a_forgotten_turn_is_gone_from_every_lever(services, trip):
+    services.memory.forget(trip["alps"])
+    services.memory.forget(trip["hut"])
+    db = services.memory.bank.db()
+    assert sessions_of(db, [trip["alps"]]) == {} and openings(db, [trip["hut"]]) == {}
+    ranked = search(services, "Alps glacier hike hut cold drink", k=5, session_weight=0.5,
+                    speaker_weight=0.5)
+    assert trip["alps"] not in ranked and trip["hut"] not in ranked
+    # the session's best is now the leftover turn itself: nothing forgotten lends it strength
+    def near_final(weight: float) -> float:
+        retriever = HybridRetriever(services.memory, services.embedder,
+                                    levers=LeverParams(**{**OFF, "session_weight": weight}))
+        hits = retriever.search("Alps glacier hike hut cold drink", k=5)
+        return next(h.scores.final for h in hits if h.memory.id == trip["near"])
+
+    assert near_final(0.5) == pytest.approx(1.5 * near_final(0.0))
+
+
+def test_levers_switched_off_change_nothing(services, trip):
+    query = "Alps glacier hut cold"
+    plain = HybridRetriever(services.memory, services.embedder,
+                            levers=LeverParams(**OFF)).search(query, k=5)
+    unlevered = [h.memory.id for h in plain]
+    assert unlevered == search(services, query, k=5)
+    assert LeverParams(**OFF).active is False and LeverParams().active is True
+
+
+@pytest.mark.parametrize("bad", [{"session_weight": -0.1}, {"speaker_weight": -1},
+                                 {"depth": -1}])
+def test_lever_params_are_checked(bad):
+    with pytest.raises(ValueError):
+        LeverParams(**bad)
