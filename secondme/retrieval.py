@@ -25,6 +25,7 @@ from storage.records import Memory
 from .clock import from_iso, to_iso
 from .embeddings import Embedder
 from .memory import MemoryService
+from .recall_levers import LeverParams, apply_levers
 from .timeparse import TimeWindow, find_time_window, strip_window, time_match
 from .vector_index import VectorIndex
 
@@ -108,9 +109,11 @@ class HybridRetriever:
 
     def __init__(self, memory: MemoryService, embedder: EmbedderSource = None, *,
                  index: VectorIndex | None = None,
-                 params: RetrievalParams | None = None) -> None:
+                 params: RetrievalParams | None = None,
+                 levers: LeverParams | None = None) -> None:
         self.memory = memory
         self.params = params or RetrievalParams()
+        self.levers = levers or LeverParams()
         self._embedder_source = embedder
         self._embedder: Embedder | None = None
         self._index = index
@@ -259,6 +262,7 @@ class HybridRetriever:
                                  cosine=cosines.get(memory_id), fused=fused[memory_id],
                                  retention=r, time_match=tm, final=final, evidence=w))
         ids = [i for i in keep if fused[i] > 0.0]
+        scored = apply_levers(self, self.levers, query, ids, scored)   # recall_levers.py
         order = sorted(range(len(scored)),
                        key=lambda j: (-scored[j].final, -scored[j].fused, -ids[j]))[:k]
         found = rows.get_many(db, [ids[j] for j in order])  # full rows for the winners only

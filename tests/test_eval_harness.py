@@ -156,3 +156,18 @@ def real_embedder():
     from secondme.embeddings import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder()
+
+
+def test_report_has_session_recall_costs_latency_and_abstention(tmp_path):
+    dataset = Dataset("tiny", "generic", [_conversation()])
+    report = evaluate(dataset, HashingEmbedder(), ks=(1, 5), workdir=tmp_path).report()
+    ours = report["retrievers"]["ours"]
+    assert ours["session_recall@5"] == 1.0 and 0.0 <= ours["session_recall@1"] <= 1.0
+    assert report["by_category"]["multi"]["ours"]["session_recall@1"] == 0.5  # one of 2 sessions
+    (conversation,) = report["per_conversation"]
+    assert conversation["id"] == "c1" and conversation["turns"] == 4
+    assert conversation["questions"] == 3
+    assert {"ingest_s", "embed_s", "search_ours_s"} <= set(conversation)
+    assert report["latency_ms"]["queries"] == 3
+    assert report["latency_ms"]["p50"] <= report["latency_ms"]["p95"]
+    assert report["abstention"]["questions"] == 3 and report["abstention"]["unanswerable"] == 0

@@ -40,7 +40,7 @@ def eval_command(
                                          exists=True, dir_okay=False, readable=True)],
     fmt: Annotated[str, typer.Option("--format", help="locomo, generic, or auto (by shape).")]
     = "auto",
-    k: Annotated[str, typer.Option("--k", help="Cut-offs, comma-separated.")] = "1,5,10",
+    k: Annotated[str, typer.Option("--k", help="Cut-offs, comma-separated.")] = "1,5,10,20",
     limit_samples: Annotated[int | None, typer.Option(
         "--limit-samples", min=1, help="Only the first N conversations.")] = None,
     ablations: Annotated[bool, typer.Option(

@@ -60,6 +60,7 @@ def search(
     as_json: JsonOpt = False,
 ) -> None:
     """Search your memories: keywords and meaning, weighted by retention and time."""
+    from ..abstention import judge
     from ..retrieval import MODES
 
     if mode not in MODES:
@@ -77,7 +78,8 @@ def search(
     hits = services.retriever().search(query, k=k, include_archived=include_archived, mode=mode)
     if as_json:
         emit_json({"query": query, "mode": mode, "now": services.clock.now_iso(),
-                   "not_embedded": not_embedded, "hits": [h.to_public() for h in hits]})
+                   "not_embedded": not_embedded, "hits": [h.to_public() for h in hits],
+                   **judge(hits).to_public()})
         return
     if not_embedded and mode != "bm25":
         typer.secho(not_embedded_note(not_embedded), fg=typer.colors.YELLOW)

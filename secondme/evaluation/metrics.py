@@ -54,6 +54,16 @@ class Outcome:
     gold: tuple[str, ...]
     ranked: tuple[str | None, ...]
     tokens: tuple[int, ...] = ()   # approximate tokens of each retrieved memory, rank order
+    sessions: tuple[str | None, ...] = ()   # session of each retrieved memory, rank order
+    gold_sessions: tuple[str, ...] = ()     # sessions holding the gold evidence
+
+
+def session_recall_at_k(outcome: Outcome, k: int) -> float:
+    """Share of the evidence's sessions that any of the first k retrieved memories comes from."""
+    if not outcome.gold_sessions:
+        raise ValueError("session recall is undefined without gold sessions")
+    wanted = set(outcome.gold_sessions)
+    return len(wanted & set(outcome.sessions[:k])) / len(wanted)
 
 
 def summarize(outcomes: Iterable[Outcome], ks: Sequence[int]) -> dict[str, float | int]:
@@ -66,6 +76,9 @@ def summarize(outcomes: Iterable[Outcome], ks: Sequence[int]) -> dict[str, float
     for k in ks:
         result[f"hit@{k}"] = _mean(hit_at_k(o.ranked, o.gold, k) for o in rows)
     result["mrr"] = _mean(reciprocal_rank(o.ranked, o.gold) for o in rows)
+    if rows and all(o.gold_sessions for o in rows):
+        for k in ks:
+            result[f"session_recall@{k}"] = _mean(session_recall_at_k(o, k) for o in rows)
     depth = ks[-1] if ks else 0
     if rows and any(o.tokens for o in rows):
         result[f"tokens@{depth}"] = _mean(sum(o.tokens[:depth]) for o in rows)
