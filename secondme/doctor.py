@@ -74,6 +74,13 @@ def _check_bank(st) -> dict[str, Any]:
     return out
 
 
+def degraded_log() -> list[dict[str, Any]]:
+    """What fell back in this process (kept in memory only, never written to disk)."""
+    from .degradation import recent
+
+    return [entry.to_public() for entry in recent()]
+
+
 def run_checks(st) -> dict[str, Any]:
     settings = st.settings()
     from importlib.metadata import version
@@ -86,6 +93,7 @@ def run_checks(st) -> dict[str, Any]:
         "embeddings": _check_embedder(settings),
         "bank": _check_bank(st),
     }
+    report["degraded"] = degraded_log()
     report["ok"] = all(report[k].get("ok") for k in ("llm", "embeddings", "bank"))
     return report
 
@@ -112,4 +120,6 @@ def render(report: dict[str, Any]) -> None:
                   bank.get("error") or bank.get("note") or
                   f"{bank['db_path']}: integrity {bank.get('integrity_check')}, "
                   f"{bank.get('memories')} memories")
+    for entry in report.get("degraded", []):
+        table.add_row("degraded", "WARN", f"{entry['where']}: {entry['message']}")
     Console().print(table)

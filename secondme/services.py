@@ -104,7 +104,11 @@ class Services:
         if self._embedder_error is not None:
             return None
         try:
-            return self.embedder()
+            embedder = self.embedder()
+            load = getattr(embedder, "load", None)   # SentenceTransformerEmbedder is lazy
+            if load is not None and not getattr(embedder, "loaded", True):
+                load()
+            return embedder
         except Exception as exc:   # a missing or broken embedding model is not fatal
             self._embedder_error = note(
                 "embeddings", f"dense recall unavailable: the embedder failed to load "

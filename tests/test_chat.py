@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from secondme.chat import ChatBusy, ChatSession, user_words
+from secondme.chat import ChatBusy, ChatSession
+from secondme.chat_context import user_words
 from secondme.config import load_settings
 from storage import messages as msgs
 

@@ -79,14 +79,13 @@ def search(
 
     query = text_or_stdin(query, "search text")
     services = state(ctx).services(now)
-    embedder = services.available_embedder()   # None (and degraded) when it cannot load
-    not_embedded = 0
-    if embedder is not None and mode != "bm25":
-        not_embedded = _catch_up(services, embedder, quiet=as_json)
-    elif embedder is not None:
+    if mode != "bm25":
+        embedder = services.available_embedder()   # None (and degraded) when it cannot load
+        not_embedded = 0 if embedder is None else _catch_up(services, embedder, quiet=as_json)
+    else:
         from ..embedding_service import pending_count
 
-        not_embedded = pending_count(services.memory, embedder)
+        not_embedded = pending_count(services.memory, services.embedder())
     hits = services.retriever().search(query, k=k, include_archived=include_archived, mode=mode)
     degraded = search_degraded(services, mode, not_embedded)
     if as_json:

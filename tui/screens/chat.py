@@ -19,8 +19,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Markdown, TextArea
 
-from secondme.chat import ChatBusy, ChatSession, PreparedReply, prefer_single_thread_torch
+from secondme.chat import ChatBusy, ChatSession, PreparedReply
 from secondme.degradation import note
+from secondme.embeddings import prefer_single_thread_torch
 from secondme.profile_facts import known_user_name
 
 from ..messages import InputTrimmed, LoadState, RecallReady, ReplyFailed, ReplyFinished, ReplyTick
