@@ -224,18 +224,23 @@ def test_ask_json_recalls_an_earlier_message(home):
     assert out["answer"] and out["model"]["device"] in ("CPU", "GPU")
 
 
-def test_cancel_while_still_preparing_stops_before_any_text(services):
-    session = ChatSession(services)
+def test_cancel_while_still_preparing_stops_before_any_text(make_services):
+    from secondme.services import default_retriever
+
     started = threading.Event()
     release = threading.Event()
-    real_recall = session._recall
 
-    def slow_recall(question, in_conversation):
-        started.set()
-        release.wait(5)
-        return real_recall(question, in_conversation)
+    class SlowRetriever:   # recall still running when Esc comes
+        def __init__(self, svc):
+            self.real = default_retriever(svc)
 
-    session._recall = slow_recall
+        def search(self, query, **kw):
+            started.set()
+            release.wait(5)
+            return self.real.search(query, **kw)
+
+    services = make_services(retriever_factory=SlowRetriever)
+    session = ChatSession(services)
     box = {}
     worker = threading.Thread(target=lambda: box.setdefault("r", session.reply("hello")))
     worker.start()
