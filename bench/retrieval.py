@@ -102,7 +102,7 @@ def ms_stats(values: list[float]) -> dict[str, float]:
             "mean_ms": round(statistics.fmean(values) * 1000, 2), "n": len(values)}
 
 
-def new_services(workdir: Path, embedder, now: datetime = NOW):
+def new_services(workdir: Path, embedder, now: datetime = NOW, *, embed_on_write: bool = True):
     from secondme.clock import Clock
     from secondme.config import load_settings
     from secondme.services import build_services
@@ -110,7 +110,8 @@ def new_services(workdir: Path, embedder, now: datetime = NOW):
 
     home = Path(tempfile.mkdtemp(prefix="bench-retrieval-", dir=workdir)) / "bank"
     bank = create_bank(home, secrets.token_urlsafe(16), FAST_KDF)
-    return build_services(load_settings(home), bank, Clock(now), embedder=embedder)
+    return build_services(load_settings(home), bank, Clock(now), embedder=embedder,
+                          embed_on_write=embed_on_write)
 
 
 # -- throughput ---------------------------------------------------------------------------
@@ -121,10 +122,9 @@ def throughput(embedder, workdir: Path, texts: list[str], log, rounds: int = 4) 
     Alternating the two (and their order) keeps a shared, noisy machine from favouring
     whichever happened to run in a quiet moment.
     """
-    from secondme.embedding_service import attach, embed_pending
+    from secondme.embedding_service import embed_pending
 
-    services = new_services(workdir, embedder)
-    services.memory.embed_hook = None
+    services = new_services(workdir, embedder, embed_on_write=False)
     embedder.encode(texts[:32])  # warm up (first call allocates)
     raw_s = insert_s = 0.0
     stored = 0
@@ -140,13 +140,14 @@ def throughput(embedder, workdir: Path, texts: list[str], log, rounds: int = 4) 
                     embedder.encode(chunk)
                     raw_s += time.perf_counter() - started
                 else:
-                    stored += embed_pending(services, batch_size=256)
+                    stored += embed_pending(services.memory, embedder, batch_size=256)
                     insert_s += time.perf_counter() - started
         raw, insert = len(texts) / raw_s, stored / insert_s
         log(f"raw encode {raw:.1f}/s, embed_pending (encode + store) {insert:.1f}/s")
 
         # on-write path: one chat turn at a time, embedder loaded (what a live chat does)
-        attach(services)
+        services.close()
+        services = new_services(workdir, embedder)
         sample = texts[:64]
         started = time.perf_counter()
         for text in sample:

@@ -91,6 +91,13 @@ def model_advice(settings) -> dict[str, Any]:
             "how": f"secondme model pull {best.name} && secondme model use {best.name}"}
 
 
+def degraded_log() -> list[dict[str, Any]]:
+    """What fell back in this process (kept in memory only, never written to disk)."""
+    from .degradation import recent
+
+    return [entry.to_public() for entry in recent()]
+
+
 def run_checks(st) -> dict[str, Any]:
     settings = st.settings()
     from importlib.metadata import version
@@ -104,6 +111,7 @@ def run_checks(st) -> dict[str, Any]:
         "bank": _check_bank(st),
         "model_advice": model_advice(settings),
     }
+    report["degraded"] = degraded_log()
     report["ok"] = all(report[k].get("ok") for k in ("llm", "embeddings", "bank"))
     return report
 
@@ -134,4 +142,6 @@ def render(report: dict[str, Any]) -> None:
     if advice.get("recommended"):
         table.add_row("better model", "tip", f"{advice['title']} suits this machine "
                       f"({advice['ram_gb']} GB RAM): {advice['how']}")
+    for entry in report.get("degraded", []):
+        table.add_row("degraded", "WARN", f"{entry['where']}: {entry['message']}")
     Console().print(table)

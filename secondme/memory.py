@@ -45,12 +45,13 @@ EmbedHook = Callable[[str, str], "tuple[bytes, str] | None"]
 
 
 class MemoryService:
-    def __init__(self, bank: Bank, clock: Clock, decay: DecayParams) -> None:
+    def __init__(self, bank: Bank, clock: Clock, decay: DecayParams, *,
+                 embed_hook: EmbedHook | None = None) -> None:
         self.bank = bank
         self.clock = clock
         self.decay = decay
         self._listeners: list[ChangeListener] = []
-        self.embed_hook: EmbedHook | None = None
+        self.embed_hook = embed_hook   # set once, here (build_services: embed_on_write)
 
     def on_change(self, listener: ChangeListener) -> None:
         """Called with (action, memory_id) after commit; the vector index listens here."""

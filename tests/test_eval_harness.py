@@ -59,17 +59,17 @@ def test_ingest_takes_the_chat_path(services):
     assert by_turn["t3"].event_at == "2023-05-02T09:30:00"
 
 
-def test_embed_pending_embeds_everything_once(services, embedder):
-    services.memory.embed_hook = None       # as if the embedder was not loaded while chatting
+def test_embed_pending_embeds_everything_once(unembedded_services, embedder):
+    services = unembedded_services
     ingest(services, _conversation())
-    assert embed_pending(services, batch_size=3) == 4
-    assert embed_pending(services) == 0
+    assert embed_pending(services.memory, services.embedder(), batch_size=3) == 4
+    assert embed_pending(services.memory, services.embedder()) == 0
     assert rows.missing_embeddings(services.bank.db(), embedder.name, 10) == []
 
 
 def test_dense_index_ranks_by_cosine(services, embedder):
     turn_of = ingest(services, _conversation())
-    embed_pending(services)
+    embed_pending(services.memory, services.embedder())
     index = DenseIndex.load(services, embedder)
     top = index.top(embedder.encode(["grey kitten called Pixel"])[0], 2)
     assert turn_of[top[0]] == "t4" and len(top) == 2

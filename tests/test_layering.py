@@ -56,3 +56,40 @@ def test_no_code_opens_a_database_by_path():
                     "Database(path" in text or "import sqlite3\n" in text:
                 offenders.append(str(path))
     assert offenders == []
+
+
+def _imported_names(node: ast.AST) -> list[str]:
+    """Absolute imports, with `from secondme import cli` read as `secondme.cli`."""
+    names = _absolute_imports(node)
+    if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+        names += [f"{node.module}.{a.name}" for a in node.names]
+    return names
+
+
+def test_tui_never_imports_the_cli_not_even_inside_a_function():
+    for path in (ROOT / "tui").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):   # every level, not just the top
+            for name in _imported_names(node):
+                assert name != "secondme.cli" and not name.startswith("secondme.cli."), \
+                    (path, name)
+
+
+def test_tui_loads_its_screens_and_the_scheduler_with_plain_imports():
+    # A broken screen or scheduler module must fail loudly, not hide a key binding.
+    for path in (ROOT / "tui").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            for name in _imported_names(node):
+                assert not name.startswith("importlib"), (path, name)
+    loaded = _loaded_after("import tui.app")
+    assert {"secondme.scheduler", "tui.screens.timeline", "tui.screens.profile",
+            "tui.screens.search", "tui.screens.inspector", "tui.screens.history",
+            "tui.screens.mcp_access"} <= loaded
+    assert not {m for m in loaded if m == "secondme.cli" or m.startswith("secondme.cli.")}
+
+
+def test_services_and_embedding_service_do_not_import_each_other_in_a_cycle():
+    text = (ROOT / "secondme" / "embedding_service.py").read_text()
+    names = [n for node in ast.walk(ast.parse(text)) for n in _imported_names(node)]
+    relative = [node.module for node in ast.walk(ast.parse(text))
+                if isinstance(node, ast.ImportFrom) and node.level and node.module]
+    assert "services" not in relative and "secondme.services" not in names

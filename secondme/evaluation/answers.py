@@ -170,12 +170,10 @@ def _conversation(conversation: Conversation, questions: list[Question], embedde
         bank = create_bank(home, secrets.token_urlsafe(24), FAST_KDF)
         base = settings or load_settings(home)
         services = build_services(base, bank, Clock(conversation.now), embedder=embedder,
-                                  model=model)
+                                  model=model, embed_on_write=False)
         try:
-            hook, services.memory.embed_hook = services.memory.embed_hook, None
             turn_of = ingest(services, conversation)   # batches below, as harness does
-            services.memory.embed_hook = hook
-            embed_pending(services)
+            embed_pending(services.memory, embedder)
             progress(f"{conversation.id}: remembered", len(conversation.turns))
             memory_of = {turn: memory_id for memory_id, turn in turn_of.items()}
             for question in questions:

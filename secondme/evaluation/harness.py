@@ -176,8 +176,10 @@ def _evaluate_conversation(conversation: Conversation, embedder: Embedder, resul
     with tempfile.TemporaryDirectory(prefix="secondme-eval-", dir=workdir) as tmp:
         home = Path(tmp) / "bank"
         bank = create_bank(home, secrets.token_urlsafe(24), FAST_KDF)
+        # Thousands of turns at once are an import, not a chat: vectors are computed in
+        # batches by the product's embed job (same model, several times faster).
         services = build_services(load_settings(home), bank, Clock(conversation.now),
-                                  embedder=embedder)
+                                  embedder=embedder, embed_on_write=False)
         try:
             _run(conversation, services, embedder, result, progress, ablations, variants)
         finally:
@@ -219,18 +221,9 @@ def _run(conversation: Conversation, services: Services, embedder: Embedder,
     before = dict(result.timings)
     entry: dict[str, Any] = {"id": conversation.id, "turns": len(conversation.turns)}
     result.per_conversation.append(entry)
-    # Thousands of turns at once are an import, not a chat: vectors are computed in batches
-    # by the product's embed job below instead of one encode per remember() (same model,
-    # several times faster). Everything else about the write is the chat path.
-    hook = getattr(services.memory, "embed_hook", None)
-    if hook is not None:
-        services.memory.embed_hook = None
-    try:
-        turn_of = ingest(services, conversation,
-                         on_turn=lambda: progress(f"{label}: remembering", 1))
-    finally:
-        if hook is not None:
-            services.memory.embed_hook = hook
+    # Everything about the write is the chat path, except the vectors (embed job below).
+    turn_of = ingest(services, conversation,
+                     on_turn=lambda: progress(f"{label}: remembering", 1))
     clock = _tick(result, "ingest", clock)
     entry["ingest_s"] = round(result.timings["ingest"] - before.get("ingest", 0.0), 2)
 
@@ -240,7 +233,7 @@ def _run(conversation: Conversation, services: Services, embedder: Embedder,
         reported[0] += count
         progress(f"{label}: embedding", count)
 
-    embed_pending(services, on_batch=embedded)   # the scheduler's `embed` job, audited
+    embed_pending(services.memory, embedder, on_batch=embedded)   # the `embed` job, audited
     progress(f"{label}: embedding", max(0, len(turn_of) - reported[0]))
     clock = _tick(result, "embed", clock)
     entry["embed_s"] = round(result.timings["embed"] - before.get("embed", 0.0), 2)
