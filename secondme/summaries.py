@@ -34,7 +34,14 @@ from storage import summaries as store
 
 from .clock import from_iso, to_iso
 from .embeddings import Embedder
-from .extractive import central_sentences, check_summary, clean_generation, split_sentences
+from .extractive import (
+    as_sentence,
+    central_sentences,
+    check_summary,
+    clean_generation,
+    copies_one,
+    split_sentences,
+)
 from .llm.base import TextModel
 from .periods import Period, day_period, label_for, month_period, week_period
 from .turns import user_text
@@ -307,6 +314,10 @@ class Summarizer:
     def compose(self, period: Period, sources: list[Source]) -> tuple[str, str, str | None]:
         usable = [s for s in sources if s.text.strip()]
         source_text = "\n".join(s.text for s in usable)
+        # What a summary may name without a source spelling it: the person, the period
+        # and the periods it is made of.
+        label = label_for(period.level, period.key, period.start, period.end)
+        allowed = [self.name, label, *(s.label for s in usable if s.label not in ("Fact", "Note"))]
         if self.model is not None and usable:
             prompt = self._prompt(period, usable)
             for attempt in range(2):
@@ -318,16 +329,38 @@ class Summarizer:
                     self._reject(f"model error: {type(exc).__name__}")
                     break
                 text = clean_generation(self._join_name(raw))
-                reason = check_summary(text, source_text, allowed_names=[self.name])
+                reason = check_summary(text, source_text, allowed_names=allowed)
+                if reason is None and period.level not in ("session", "day") and \
+                        copies_one(text, [s.text for s in usable]):
+                    reason = "copies one source"  # a higher level summarises, never repeats
                 if reason is None:
                     self.counts.llm += 1
                     return text, "llm", self.model.info.name
                 self._reject(reason)
-        sentences = [sentence for s in usable for sentence in split_sentences(s.text)]
-        chosen = central_sentences(sentences, self.embedder(), SENTENCES[period.level])
         self.counts.extractive += 1
-        text = " ".join(chosen) or "(nothing recorded)"
-        return text, "extractive", None
+        return self.extractive(period, usable), "extractive", None
+
+    def extractive(self, period: Period, usable: list[Source]) -> str:
+        """Sentences taken from the sources: true by construction. A day or session keeps
+        its most central sentences; a higher level takes one sentence per child, named by
+        the child's period, so it never repeats a child word for word; life is a portrait:
+        the active facts, then the periods."""
+        k = SENTENCES[period.level]
+        if period.level in ("session", "day"):
+            sentences = [sentence for s in usable for sentence in split_sentences(s.text)]
+            return " ".join(central_sentences(sentences, self.embedder(), k)) or \
+                "(nothing recorded)"
+        facts = [s.text.strip() for s in usable if s.type == "memory"]
+        children = [s for s in usable if s.type == "summary"]
+        lines = [f"{child.label}: {pick}" for child in children
+                 for pick in central_sentences(split_sentences(child.text), self.embedder(), 1)]
+        if len(lines) > k:
+            lines = central_sentences(lines, self.embedder(), k, diversity=0.3)
+        if len(lines) == 1 and period.level != "life":
+            lines = [f"Only {lines[0]}"]
+        if period.level == "life":
+            lines = [*dict.fromkeys(facts)][:6] + lines[:4]
+        return " ".join(as_sentence(line) for line in lines) or "(nothing recorded)"
 
     def _reject(self, reason: str) -> None:
         self.counts.llm_rejected += 1
