@@ -157,3 +157,33 @@ def copies_one(text: str, texts: Sequence[str]) -> bool:
 def as_sentence(line: str) -> str:
     line = line.strip()
     return line if line[-1:] in ".!?…" else line + "."
+
+
+def extractive_text(level: str, month: str, sources: Sequence[tuple[str, str, str]],
+                    embedder: Embedder | None, k: int) -> str:
+    """The extractive summary of (type, label, text) sources. A day or session keeps its
+    most central sentences; a week takes one sentence per child day, named by its label;
+    a month says how many days it holds, then their most central sentences; life is a
+    portrait: the active facts, then the periods. So no level repeats another's text."""
+    if level in ("session", "day"):
+        sentences = [sentence for _, _, text in sources for sentence in split_sentences(text)]
+        text = " ".join(central_sentences(sentences, embedder, k))
+        # A one-conversation day would otherwise repeat its session word for word.
+        return (f"In this conversation: {text}" if level == "session" and text else text) \
+            or "(nothing recorded)"
+    facts = [text.strip() for kind, _, text in sources if kind == "memory"]
+    children = [(label, text) for kind, label, text in sources if kind == "summary"]
+    picks = [(label, pick) for label, text in children
+             for pick in central_sentences(split_sentences(text), embedder, 1)]
+    if level == "month":
+        chosen = central_sentences([pick for _, pick in picks], embedder, k, diversity=0.3)
+        days = f"{len(children)} day{'s' if len(children) != 1 else ''}"
+        return f"{days} recorded in {month}: " + " ".join(map(as_sentence, chosen))
+    lines = [f"{label}: {pick}" for label, pick in picks]
+    if len(lines) > k:
+        lines = central_sentences(lines, embedder, k, diversity=0.3)
+    if len(lines) == 1 and level != "life":
+        lines = [f"Only {lines[0]}"]
+    if level == "life":
+        lines = [*dict.fromkeys(facts)][:6] + lines[:4]
+    return " ".join(as_sentence(line) for line in lines) or "(nothing recorded)"

@@ -35,12 +35,11 @@ from storage import summaries as store
 from .clock import from_iso, to_iso
 from .embeddings import Embedder
 from .extractive import (
-    as_sentence,
     central_sentences,
     check_summary,
     clean_generation,
     copies_one,
-    split_sentences,
+    extractive_text,
 )
 from .llm.base import TextModel
 from .periods import Period, day_period, label_for, month_period, week_period
@@ -341,26 +340,10 @@ class Summarizer:
         return self.extractive(period, usable), "extractive", None
 
     def extractive(self, period: Period, usable: list[Source]) -> str:
-        """Sentences taken from the sources: true by construction. A day or session keeps
-        its most central sentences; a higher level takes one sentence per child, named by
-        the child's period, so it never repeats a child word for word; life is a portrait:
-        the active facts, then the periods."""
-        k = SENTENCES[period.level]
-        if period.level in ("session", "day"):
-            sentences = [sentence for s in usable for sentence in split_sentences(s.text)]
-            return " ".join(central_sentences(sentences, self.embedder(), k)) or \
-                "(nothing recorded)"
-        facts = [s.text.strip() for s in usable if s.type == "memory"]
-        children = [s for s in usable if s.type == "summary"]
-        lines = [f"{child.label}: {pick}" for child in children
-                 for pick in central_sentences(split_sentences(child.text), self.embedder(), 1)]
-        if len(lines) > k:
-            lines = central_sentences(lines, self.embedder(), k, diversity=0.3)
-        if len(lines) == 1 and period.level != "life":
-            lines = [f"Only {lines[0]}"]
-        if period.level == "life":
-            lines = [*dict.fromkeys(facts)][:6] + lines[:4]
-        return " ".join(as_sentence(line) for line in lines) or "(nothing recorded)"
+        """Sentences taken from the sources: true by construction (see `extractive_text`)."""
+        return extractive_text(period.level, f"{period.start:%B}",
+                               [(s.type, s.label, s.text) for s in usable], self.embedder(),
+                               SENTENCES[period.level])
 
     def _reject(self, reason: str) -> None:
         self.counts.llm_rejected += 1
