@@ -72,6 +72,9 @@ def informative(sentence: str) -> bool:
     return len([w for w in content_words(sentence) if w not in FILLER]) >= 2
 
 
+MAX_CANDIDATES = 400
+
+
 def central_sentences(sentences: Sequence[str], embedder: Embedder | None, k: int, *,
                       diversity: float = 0.5) -> list[str]:
     """The k sentences closest to the centre of all of them (MMR to avoid repeats),
@@ -80,6 +83,11 @@ def central_sentences(sentences: Sequence[str], embedder: Embedder | None, k: in
     candidates = [s for s in unique if informative(s)] or unique
     if len(candidates) <= k:
         return candidates
+    if len(candidates) > MAX_CANDIDATES:
+        # A day holding a 5 MB imported log has ~100k sentences: an n×n similarity matrix
+        # would not fit in memory. Keep an even spread of them, in order.
+        step = -(-len(candidates) // MAX_CANDIDATES)
+        candidates = candidates[::step]
     chosen: list[int] = []
     vectors = None
     if embedder is not None:

@@ -335,3 +335,17 @@ def test_the_life_summary_is_a_portrait_of_facts_and_periods(ana):
     life = store.current(svc.bank.db(), "life", "life")["text"]
     assert "April 2024: " in life and "11 June: " in life
     assert "cello" in life and life.count(".") >= 3
+
+
+def test_central_sentences_of_a_huge_day_stay_small():
+    sizes = []
+
+    class Counting(HashingEmbedder):
+        def encode(self, texts):
+            sizes.append(len(texts))
+            return super().encode(texts)
+
+    sentences = [f"Run number {i} was 5 km along the river path." for i in range(20_000)]
+    chosen = central_sentences(sentences, Counting(), 3)
+    assert len(chosen) == 3 and set(chosen) <= set(sentences)
+    assert sizes == [400]            # an even spread, not a 20,000² similarity matrix
