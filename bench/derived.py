@@ -39,7 +39,7 @@ from secondme import jobs  # noqa: E402
 from secondme.clock import Clock, from_iso  # noqa: E402
 from secondme.config import load_settings  # noqa: E402
 from secondme.extractive import words  # noqa: E402
-from secondme.faithfulness import unsupported_rate  # noqa: E402
+from secondme.faithfulness import Sources, unsupported, unsupported_rate  # noqa: E402
 from secondme.profile import profile_view  # noqa: E402
 from secondme.services import build_services, load_embedder, load_model  # noqa: E402
 from secondme.summaries import summaries_view  # noqa: E402
@@ -139,6 +139,11 @@ def score_summaries(services) -> dict[str, Any]:
             elif source["type"] == "memory":
                 texts.append(services.memory.get(source["id"]).text)
         bad, total = unsupported_rate(summary["text"], texts, allowed)
+        if bad:
+            missing = [str(c) for c in unsupported(summary["text"], Sources(texts, allowed))
+                       if c.kind in ("name", "number", "date")]
+            out["examples"].append(f"{summary['method']} {summary['level']}: {missing} in "
+                                   f"{summary['text'][:160]!r}")
         row = out[summary["method"]]
         row[0], row[1], row[2] = row[0] + bad, row[1] + total, row[2] + 1
     flat = [" ".join(words(s["text"])) for s in view]
@@ -182,7 +187,8 @@ def run(limit: int | None, memorybank: int, use_llm: bool) -> dict[str, Any]:
     model = Recording(load_model(settings)) if use_llm else None
     paths = [("model", True), ("rules", False)] if use_llm else [("rules", False)]
     totals: dict[str, dict[str, Any]] = {p: {} for p, _ in paths}
-    per_persona, started = [], time.perf_counter()
+    per_persona, started, machine = [], time.perf_counter(), machine_info()
+    result: dict[str, Any] = {}
     for persona in personas:
         now = from_iso(spec["now"])
         if persona["days"]:
@@ -195,7 +201,9 @@ def run(limit: int | None, memorybank: int, use_llm: bool) -> dict[str, Any]:
                 _seed(services, persona)
                 if model is not None:
                     model.generations.clear()
-                jobs.run(services, "all", options=jobs.JobOptions(use_llm=llm))
+                results = jobs.run(services, "all", options=jobs.JobOptions(use_llm=llm))
+                timing = {r.job: round(r.seconds, 1) for r in results}
+                print(f"    {persona['name']} {path}: {timing}", file=sys.stderr)
                 part = score_summaries(services)
                 if persona.get("facts") is not None:
                     part.update(score_profile(services, persona["facts"]))
@@ -203,14 +211,17 @@ def run(limit: int | None, memorybank: int, use_llm: bool) -> dict[str, Any]:
                     part["raw"] = score_raw(model.generations, persona["name"])
             finally:
                 services.close()
-            row[path] = {k: v for k, v in part.items() if k != "examples"}
+            row[path] = part
             _add(totals[path], part)
         per_persona.append(row)
         print(f"  {persona['name']}: {time.perf_counter() - started:.0f}s", file=sys.stderr)
-    return {"machine": machine_info(), "personas": len(personas),
-            "labelled": len([p for p in personas if p.get("facts") is not None]),
-            "seconds": round(time.perf_counter() - started, 1), "totals": totals,
-            "per_persona": per_persona}
+        result = {"machine": machine, "personas": len(per_persona),
+                  "labelled": len([p for p in personas[:len(per_persona)]
+                                   if p.get("facts") is not None]),
+                  "seconds": round(time.perf_counter() - started, 1), "totals": totals,
+                  "per_persona": per_persona}
+        save(result)                 # after every persona: a long run cut short still counts
+    return result
 
 
 def _rate(pair: list[int] | None) -> str:
@@ -247,6 +258,12 @@ def markdown(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def save(result: dict[str, Any]) -> None:
+    result["markdown"] = markdown(result)
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--limit", type=int, default=None, help="only the first N personas")
@@ -255,9 +272,6 @@ def main() -> None:
     parser.add_argument("--no-llm", action="store_true", help="rules and extractive only")
     args = parser.parse_args()
     result = run(args.limit, args.memorybank, not args.no_llm)
-    result["markdown"] = markdown(result)
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(result["markdown"])
 
 

@@ -171,7 +171,7 @@ def extractive_text(level: str, month: str, sources: Sequence[tuple[str, str, st
                     embedder: Embedder | None, k: int) -> str:
     """The extractive summary of (type, label, text) sources. A day or session keeps its
     most central sentences; a week takes one sentence per child day, named by its label;
-    a month says how many days it holds, then their most central sentences; life is a
+    a month gives its days' most central sentences, unlabelled; life is a
     portrait: the active facts, then the periods. So no level repeats another's text."""
     if level in ("session", "day"):
         sentences = [sentence for _, _, text in sources for sentence in split_sentences(text)]
@@ -185,8 +185,7 @@ def extractive_text(level: str, month: str, sources: Sequence[tuple[str, str, st
              for pick in central_sentences(split_sentences(text), embedder, 1)]
     if level == "month":
         chosen = central_sentences([pick for _, pick in picks], embedder, k, diversity=0.3)
-        days = f"{len(children)} day{'s' if len(children) != 1 else ''}"
-        return f"{days} recorded in {month}: " + " ".join(map(as_sentence, chosen))
+        return f"In {month}: " + " ".join(map(as_sentence, chosen))
     lines = [f"{label}: {pick}" for label, pick in picks]
     if len(lines) > k:
         lines = central_sentences(lines, embedder, k, diversity=0.3)

@@ -299,7 +299,7 @@ def test_no_two_levels_share_a_text_even_with_a_single_child(ana):
     texts = [s["text"] for s in summaries_view(svc)]
     assert len(texts) == len(set(texts)) == 5
     month = store.current(svc.bank.db(), "month", "2024-04")
-    assert month["text"].startswith("1 day recorded in April: ")
+    assert month["text"].startswith("In April: ")
 
 
 def test_a_week_and_a_month_made_of_the_same_days_still_differ(ana):
@@ -319,7 +319,7 @@ def test_an_llm_parent_that_copies_its_only_child_is_rejected(ana):
     child = Source("summary", 1, "1", text=day, label="29 April")
     summarizer = Summarizer(svc, model=model, embedder=svc.embedder)
     text, method, _ = summarizer.compose(month_period(date(2024, 4, 1)), [child])
-    assert method == "extractive" and text == "1 day recorded in April: " + day
+    assert method == "extractive" and text == "In April: " + day
     assert summarizer.counts.reasons == {"copies one source": 2}
 
 
