@@ -319,6 +319,11 @@ class Summarizer:
         allowed = [self.name, label, *(s.label for s in usable if s.label not in ("Fact", "Note"))]
         if self.model is not None and usable:
             prompt = self._prompt(period, usable)
+            # A week and a month of the same days get near-identical prompts: no level
+            # may repeat another's text.
+            taken = [s.text for s in usable] if period.level not in ("session", "day") else []
+            taken += [row["text"] for row in store.list_summaries(self.services.bank.db())
+                      if (row["level"], row["period_key"]) != (period.level, period.key)]
             for attempt in range(2):
                 try:
                     raw = "".join(self.model.stream(
@@ -329,8 +334,7 @@ class Summarizer:
                     break
                 text = clean_generation(self._join_name(raw))
                 reason = check_summary(text, source_text, allowed_names=allowed)
-                if reason is None and period.level not in ("session", "day") and \
-                        copies_one(text, [s.text for s in usable]):
+                if reason is None and copies_one(text, taken):
                     reason = "copies one source"  # a higher level summarises, never repeats
                 if reason is None:
                     self.counts.llm += 1

@@ -349,3 +349,15 @@ def test_central_sentences_of_a_huge_day_stay_small():
     chosen = central_sentences(sentences, Counting(), 3)
     assert len(chosen) == 3 and set(chosen) <= set(sentences)
     assert sizes == [400]            # an even spread, not a 20,000² similarity matrix
+
+
+def test_an_llm_month_that_repeats_its_week_word_for_word_is_rejected(ana):
+    same = [" repaired the old bicycle and baked bread with rosemary."]
+    svc, model = ana([same] * 20, now=datetime(2024, 5, 8))
+    turn(svc, "I repaired the old bicycle in the garage.", datetime(2024, 4, 8, 10))
+    turn(svc, "I baked bread with rosemary for the neighbours.", datetime(2024, 4, 9, 10))
+    summarize(svc, model)
+    texts = [s["text"] for s in summaries_view(svc)]
+    assert len(texts) == len(set(texts)) == 5
+    assert store.current(svc.bank.db(), "week", "2024-W15")["method"] == "llm"
+    assert store.current(svc.bank.db(), "month", "2024-04")["method"] == "extractive"
