@@ -120,7 +120,7 @@ def score_profile(services, gold: list[list[str]]) -> dict[str, int]:
         elif any(_same_value(g[2], value) and g[1] != attribute for g in wanted):
             attribute_errors += 1
         elif any(_same_value(g[2], value) and g[1] == attribute for g in wanted):
-            status_errors += 1
+            status_errors += 1          # right value and attribute; wrong subject or status
     return {"stored": len(found), "gold": len(wanted), "correct": tp,
             "attribute_errors": attribute_errors, "status_errors": status_errors}
 
@@ -234,7 +234,7 @@ def markdown(result: dict[str, Any]) -> str:
     m = result["machine"]
     lines = [f"Measured {m['date']} on {m['cpu']} ({m['cores']} cores, load {m['load_average_at_start']}),"
              f" {result['personas']} personas ({result['labelled']} labelled), {result['seconds']} s.", "",
-             "| path | facts stored | precision | recall | attribute errors | status errors |",
+             "| path | facts stored | precision | recall | attribute errors | subject/status errors |",
              "|---|---|---|---|---|---|"]
     for path, t in result["totals"].items():
         if not t.get("gold"):
