@@ -316,3 +316,12 @@ def test_a_cancelled_batch_is_left_for_the_next_run(ana):
     assert job_rows.get_watermark(svc.bank.db(), "profile") == {}
     build(svc)
     assert [f["value"] for f in profile_view(svc)] == ["Lyon"]
+
+
+def test_an_llm_fact_must_be_supported_word_by_word_not_as_a_substring():
+    quote = "Tomorrow I live in Lyon."
+    item = {"subject": "user", "attribute": "lives_in", "category": "identity",
+            "value": "Lyon", "quote": quote}
+    assert check_llm_fact(item, quote) is None
+    assert check_llm_fact({**item, "subject": "Tom"}, quote) == "not supported by the quote"
+    assert check_llm_fact({**item, "value": "Lyo"}, quote) == "not supported by the quote"
