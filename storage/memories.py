@@ -373,3 +373,10 @@ def scrub_deleted_text(db: sqlite_utils.Database) -> None:
         db.execute("INSERT INTO memories_fts(memories_fts) VALUES ('optimize')")
     finally:
         db.execute(f"PRAGMA secure_delete = {int(previous)}")
+
+
+def turn_refs(db: sqlite_utils.Database, session_id: str) -> list[str | None]:
+    """The raw source_ref JSON of a session's turn memories."""
+    return [r[0] for r in db.execute(
+        "SELECT source_ref FROM memories WHERE session_id = ? AND kind = 'turn'",
+        [session_id]).fetchall()]
