@@ -104,3 +104,46 @@ def test_the_sql_check_sees_a_query(tmp_path):
     probe = tmp_path / "probe.py"
     probe.write_text("def f(db):\n    return db.conn.execute('SELECT 1'), db.query('x')\n")
     assert _sql_calls(probe) == [2, 2]
+
+
+# `MemoryService` (secondme/memory.py, with its forget engine secondme/forgetting.py) is the
+# one writer of `memories`. These still write rows themselves (each with its own audit entry
+# in the same transaction); the lead shrinks the list as they move behind MemoryService.
+MEMORY_WRITERS_ALLOWED = {
+    "secondme/memory.py",
+    "secondme/forgetting.py",
+    "secondme/importers/store.py",         # imports: create/archive/delete chunks and turns
+    "secondme/importers/bundle_store.py",  # JSONL restore
+    "secondme/jobs/embed.py",              # fallback embed loop (dead while the service ships)
+    "secondme/jobs/dedupe.py",             # being edited on another branch
+    "secondme/summaries.py",               # being edited on another branch
+}
+MEMORY_WRITES = {"insert", "update", "delete_everywhere", "set_embedding", "scrub_deleted_text"}
+
+
+def _memory_writes(path: Path) -> list[int]:
+    tree = ast.parse(path.read_text())
+    aliases = {a.asname or a.name for node in ast.walk(tree)
+               if isinstance(node, ast.ImportFrom) and node.module == "storage"
+               for a in node.names if a.name == "memories"}
+    return [node.lineno for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and node.func.attr in MEMORY_WRITES and isinstance(node.func.value, ast.Name)
+            and node.func.value.id in aliases]
+
+
+def test_only_memory_service_writes_memories():
+    offenders = []
+    for folder in ("secondme", "tui"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            rel = path.relative_to(ROOT).as_posix()
+            if rel not in MEMORY_WRITERS_ALLOWED:
+                offenders += [f"{rel}:{line}" for line in _memory_writes(path)]
+    assert offenders == [], "write memories through MemoryService: " + ", ".join(offenders)
+
+
+def test_the_writer_check_sees_a_write(tmp_path):
+    probe = tmp_path / "probe.py"
+    probe.write_text("from storage import memories as rows\n\n\n"
+                     "def f(db):\n    rows.update(db, 1, state='archived')\n")
+    assert _memory_writes(probe) == [5]
