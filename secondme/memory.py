@@ -236,14 +236,12 @@ class MemoryService:
         counts = {"checked": 0, "archived": 0}
         last_id = 0
         while True:
-            page = list(self.bank.db().query(
-                "SELECT id FROM memories WHERE state = 'active' AND pinned = 0 AND id > ? "
-                "ORDER BY id LIMIT ?", [last_id, batch]))
+            page = rows.fading_candidates(self.bank.db(), last_id, batch)
             if not page:
                 return counts
-            last_id = page[-1]["id"]
+            last_id = page[-1]
             with self.bank.write() as db:
-                for memory in rows.get_many(db, [p["id"] for p in page]).values():
+                for memory in rows.get_many(db, page).values():
                     counts["checked"] += 1
                     if memory.kind in ("summary", *NEVER_FADE_KINDS):
                         continue  # gists outlive their details; facts don't fade

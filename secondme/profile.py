@@ -23,6 +23,7 @@ from typing import Any
 from storage import facts as fact_rows
 from storage import jobs as job_rows
 from storage import memories as memory_rows
+from storage import provenance as provenance_rows
 
 from .extractive import split_sentences
 from .fact_rules import ATTRIBUTES, extract
@@ -340,8 +341,7 @@ def profile_view(services, *, history: bool = False) -> list[dict[str, Any]]:
     for fact in fact_rows.list_facts(db, include_closed=history):
         sources = []
         for source in fact_rows.sources(db, fact["id"]):
-            row = next(iter(db.query("SELECT id, kind, text, event_at, source_ref, meta "
-                                     "FROM memories WHERE id = ?", [source["memory_id"]])), None)
+            row = provenance_rows.evidence_memory(db, source["memory_id"])
             said = user_text(db, row, settings.user_name, settings.assistant_name) if row else None
             sources.append({"memory_id": source["memory_id"], "quote": source["quote"],
                             "event_at": row["event_at"] if row else None,

@@ -384,3 +384,17 @@ def scrub_deleted_text(db: sqlite_utils.Database) -> None:
         db.execute("INSERT INTO memories_fts(memories_fts) VALUES ('optimize')")
     finally:
         db.execute(f"PRAGMA secure_delete = {int(previous)}")
+
+
+def turn_refs(db: sqlite_utils.Database, session_id: str) -> list[str | None]:
+    """The raw source_ref JSON of a session's turn memories."""
+    return [r[0] for r in db.execute(
+        "SELECT source_ref FROM memories WHERE session_id = ? AND kind = 'turn'",
+        [session_id]).fetchall()]
+
+
+def fading_candidates(db: sqlite_utils.Database, after_id: int, limit: int) -> list[int]:
+    """Ids of active, unpinned memories after `after_id`, in id order (decay pages)."""
+    return [r[0] for r in db.execute(
+        "SELECT id FROM memories WHERE state = 'active' AND pinned = 0 AND id > ? "
+        "ORDER BY id LIMIT ?", [after_id, limit]).fetchall()]
