@@ -32,6 +32,7 @@ class Settings:
     retrieval_k: int = 8
     session_idle_minutes: int = 30
     idle_lock_minutes: int = 15        # the TUI drops the key after this long idle; 0 = never
+    facts_after_seconds: int = 60      # after a chat reply the profile job runs this soon
     use_keyring: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -57,6 +58,8 @@ SETTING_DOCS = {
     "retrieval_k": "Memories recalled for each reply.",
     "session_idle_minutes": "Minutes of silence after which a chat starts a new session.",
     "idle_lock_minutes": "The TUI drops the key after this many idle minutes (0: never).",
+    "facts_after_seconds": "After a chat reply, profile facts are extracted within this many "
+                           "seconds (0: only on the job's 15-minute schedule).",
     "use_keyring": "Offer to keep the data key in the OS keyring (true/false).",
 }
 # Settings that keep an older, shorter variable name as well (read when the first is unset).
@@ -133,4 +136,6 @@ def load_settings(home: Path, **overrides: object) -> Settings:
         raise ConfigError("tau_days must be positive")
     if settings.idle_lock_minutes < 0:
         raise ConfigError("idle_lock_minutes must be 0 (never) or a number of minutes")
+    if settings.facts_after_seconds < 0:
+        raise ConfigError("facts_after_seconds must be 0 (schedule only) or a number of seconds")
     return settings

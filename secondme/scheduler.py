@@ -57,6 +57,19 @@ class SchedulerHandle:
         if self._scheduler is not None and self.state == "running":
             self._scheduler.modify_job(name, next_run_time=datetime.now())
 
+    def run_soon(self, name: str, seconds: float) -> None:
+        """Brings a job's next run forward to within `seconds` (never pushes it back): what
+        the person just said becomes a profile fact within a minute, not at the next tick."""
+        if self._scheduler is None or self.state != "running":
+            return
+        job = self._scheduler.get_job(name)
+        if job is None:
+            return
+        target = datetime.now() + timedelta(seconds=seconds)
+        planned = job.next_run_time
+        if planned is None or planned.replace(tzinfo=None) > target:
+            self._scheduler.modify_job(name, next_run_time=target)
+
     def status(self) -> dict[str, Any]:
         last_job = last_status = None
         with self._mutex:

@@ -46,7 +46,7 @@ def test_every_setting_is_read_from_its_variable(home, monkeypatch):
               "max_reply_tokens": "64", "temperature": "0.2", "embedding_model": "/e",
               "user_name": "Ana", "assistant_name": "Echo", "tau_days": "3",
               "archive_threshold": "0.1", "retrieval_k": "4", "session_idle_minutes": "5",
-              "idle_lock_minutes": "0", "use_keyring": "true"}
+              "idle_lock_minutes": "0", "use_keyring": "true", "facts_after_seconds": "5"}
     assert set(values) == set(SETTING_DOCS)
     for name, value in values.items():
         monkeypatch.setenv(env_name(name), value)

@@ -104,3 +104,18 @@ def test_preempt_stops_a_running_job_which_resumes_later(bank, clock, home):
     db = services.bank.db()
     assert job_rows.recent_runs(db, "summarize")[0]["status"] == "interrupted"
     assert db.execute("SELECT count(*) FROM summaries").fetchone()[0] == 0
+
+
+def test_a_fact_said_in_chat_is_extracted_soon_not_at_the_next_tick(services):
+    services.memory.remember("User: I live in Lyon.\nSecond Me: Noted.", kind="turn",
+                             source="chat", at=datetime(2024, 5, 1, 9))
+    handle = start_background(services, first_run_delay=3600)   # nothing due for an hour
+    try:
+        handle.run_soon("profile", 0.2)
+        assert _wait(lambda: any(r["job"] == "profile" for r in
+                                 job_rows.recent_runs(services.bank.db())))
+        handle.run_soon("profile", 3600)        # never pushes a planned run further away
+        profile = handle._scheduler.get_job("profile").next_run_time.replace(tzinfo=None)
+        assert (profile - datetime.now()).total_seconds() < 16 * 60
+    finally:
+        handle.shutdown()

@@ -207,6 +207,7 @@ async def test_scheduler_state_shows_in_the_status_bar(services):
     class Handle:
         stopped = False
         preempted = 0
+        soon: list = []
 
         def preempt(self):
             Handle.preempted += 1
@@ -214,6 +215,9 @@ async def test_scheduler_state_shows_in_the_status_bar(services):
 
         def status(self):
             return {"state": "running", "last_job": "decay", "last_status": "ok"}
+
+        def run_soon(self, name, seconds):
+            Handle.soon.append((name, seconds))
 
         def shutdown(self):
             Handle.stopped = True
@@ -225,6 +229,7 @@ async def test_scheduler_state_shows_in_the_status_bar(services):
         await send(pilot, "hello")
         await settle(app, pilot)
         assert Handle.preempted == 1            # a job using the model yields to the chat
+        assert Handle.soon == [("profile", 60)]  # what was said becomes facts within a minute
     assert Handle.stopped
 
 

@@ -298,11 +298,19 @@ class ChatScreen(Screen[None]):
             else:
                 reply.set_note("")
         self.query_one(RecallPanel).show(result.recalled, self._question)
+        self._facts_soon()
         status = self.query_one(StatusBar)
         if result.tokens_per_second is not None:
             status.tokens_per_second = result.tokens_per_second
         self._set_generating(False)
         self.refresh_status()
+
+    def _facts_soon(self) -> None:
+        """What was just said becomes profile facts within `facts_after_seconds`."""
+        seconds = self.services.settings.facts_after_seconds
+        run_soon = getattr(self.scheduler, "run_soon", None)
+        if seconds and run_soon is not None:
+            run_soon("profile", seconds)
 
     @on(ReplyFailed)
     async def _failed(self, event: ReplyFailed) -> None:
