@@ -145,7 +145,7 @@ def summaries(
     as_json: JsonOpt = False,
 ) -> None:
     """The hierarchical summaries, each with the memories/summaries it was made from."""
-    from ..periods import LEVELS
+    from ..periods import SUMMARY_LEVELS as LEVELS
     from ..summaries import summaries_view
 
     if level is not None and level not in LEVELS:

@@ -26,16 +26,9 @@ from textual.widgets import Footer, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from secondme.clock import from_iso
-from secondme.timeline import (
-    LEVELS,
-    Period,
-    PeriodStats,
-    memories_in,
-    parse_period,
-    period_of,
-    stats_for,
-    summary_of,
-)
+from secondme.periods import CALENDAR_LEVELS as LEVELS
+from secondme.periods import Period, parse_period, period_of
+from secondme.timeline import PeriodStats, memories_in, stats_for, summary_of
 
 from .viewkit import MemoryActions, TextPromptModal, memory_id_of, memory_option, retention_bar
 
@@ -75,7 +68,7 @@ class TimelineScreen(MemoryActions, Screen[None]):
     def __init__(self, services, period: Period | None = None) -> None:
         super().__init__()
         self.services = services
-        self.period = period or period_of(_latest_moment(services), "month")
+        self.period = period or period_of("month", _latest_moment(services))
         self._children: list[Period] = []
         self.loaded = False       # the shown lists belong to `period` (tests wait on it)
 
@@ -102,7 +95,7 @@ class TimelineScreen(MemoryActions, Screen[None]):
     # -- data ---------------------------------------------------------------------
     def _siblings_or_children(self, period: Period) -> list[Period]:
         if period.level == "day":
-            return period_of(period.start, "week").children()
+            return period_of("week", period.start).children()
         return period.children()
 
     def reload(self) -> None:
@@ -133,7 +126,7 @@ class TimelineScreen(MemoryActions, Screen[None]):
         period = event.period
         path = " ▸ ".join(LEVELS[::-1][:LEVELS[::-1].index(period.level) + 1])
         self.query_one("#tl-title", Label).update(
-            f"Timeline · {period.label}   [dim]({path} · ←/→ move · Enter zooms in"
+            f"Timeline · {period.short_label}   [dim]({path} · ←/→ move · Enter zooms in"
             " · Backspace zooms out · y/m/w/d zoom · g go to date)[/]")
         self.query_one("#tl-summary", Static).update(self._summary_text(event.stats))
         self._fill_periods(event.children)
@@ -174,7 +167,7 @@ class TimelineScreen(MemoryActions, Screen[None]):
             current = child.key == self.period.key
             if current:
                 highlight = index
-            text.append(child.label, style="bold" if current or stats.total else "dim")
+            text.append(child.short_label, style="bold" if current or stats.total else "dim")
             text.append("\n")
             if stats.total:
                 text.append(f"{retention_bar(stats.mean_retention or 0, 6)} {stats.total} · "
@@ -241,7 +234,7 @@ class TimelineScreen(MemoryActions, Screen[None]):
         if finer and periods.highlighted is not None and periods.highlighted < len(self._children):
             anchor = self._children[periods.highlighted].start
         if level != self.period.level or anchor != self.period.start:
-            self.go(period_of(anchor, level))
+            self.go(period_of(level, anchor))
 
     def action_go_to_date(self) -> None:
         def done(answer: str | None) -> None:
