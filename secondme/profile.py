@@ -329,22 +329,3 @@ class ProfileBuilder:
         redacted = self.facts.redact_orphans(actor=self.actor)
         self.counts.redacted += len(redacted)
         return len(redacted)
-
-
-# -- reading the profile --------------------------------------------------------------------
-def profile_view(services, *, history: bool = False) -> list[dict[str, Any]]:
-    """Facts with their sources; `verified` re-checks each quote against the source now."""
-    db = services.bank.db()
-    settings = services.settings
-    out = []
-    for fact in fact_rows.list_facts(db, include_closed=history):
-        sources = []
-        for source in fact_rows.sources(db, fact["id"]):
-            row = next(iter(db.query("SELECT id, kind, text, event_at, source_ref, meta "
-                                     "FROM memories WHERE id = ?", [source["memory_id"]])), None)
-            said = user_text(db, row, settings.user_name, settings.assistant_name) if row else None
-            sources.append({"memory_id": source["memory_id"], "quote": source["quote"],
-                            "event_at": row["event_at"] if row else None,
-                            "verified": bool(said) and quote_in(source["quote"], said)})
-        out.append({**fact, "text": fact_text(fact, settings.user_name), "sources": sources})
-    return out

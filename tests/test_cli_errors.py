@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from secondme.cli import app
 from secondme.cli.errors import run
 from secondme.config import ConfigError
-from secondme.controls import FactNotFound
+from secondme.profile_facts import FactNotFound
 from secondme.errors import InvalidInput, MissingFile, NotFound, UserError, means_damage
 from secondme.evaluation.formats import FormatError
 from secondme.exporters import ExportError, PlaintextConsentRequired

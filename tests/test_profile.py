@@ -16,11 +16,11 @@ from secondme.profile import (
     check_llm_fact,
     fact_grammar,
     parse_facts,
-    profile_view,
     quote_in,
 )
 from secondme.services import build_services
 from secondme.turns import user_side
+from secondme.views.profile import profile_view
 from storage import facts as fact_rows
 from storage import jobs as job_rows
 

@@ -11,7 +11,7 @@ from tui.screens.inspector import MemoryInspectorScreen
 from tui.screens.profile import ProfileScreen
 from tui.screens.search import SearchScreen
 from tui.screens.timeline import TimelineScreen
-from tui.screens.viewkit import ConfirmModal, TextPromptModal
+from tui.screens.modals import ConfirmModal, TextPromptModal
 
 from .bankdata import seed_views
 

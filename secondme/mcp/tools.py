@@ -82,7 +82,7 @@ def fetch(services, memory_id: str) -> tuple[dict[str, Any], int]:
 
 
 def profile(services) -> tuple[dict[str, Any], int]:
-    from ..profile import profile_view
+    from ..views.profile import profile_view
 
     facts = []
     for fact in profile_view(services):

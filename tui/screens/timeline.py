@@ -21,16 +21,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from secondme.clock import from_iso
 from secondme.periods import CALENDAR_LEVELS as LEVELS
 from secondme.periods import Period, parse_period, period_of
+from secondme.services import Services
 from secondme.timeline import PeriodStats, memories_in, stats_for, summary_of
 
-from .viewkit import MemoryActions, TextPromptModal, memory_id_of, memory_option, retention_bar
+from ..widgets.memory_list import memory_id_of, memory_option, retention_bar
+from .base import MemoryScreen
+from .modals import TextPromptModal
 
 MAX_LISTED = 300    # a year can hold thousands: list the best remembered, zoom in for all
 
@@ -49,7 +51,7 @@ class TimelineLoaded(Message, bubble=False):
     children: list[tuple[Period, PeriodStats]]
 
 
-class TimelineScreen(MemoryActions, Screen[None]):
+class TimelineScreen(MemoryScreen):
     BINDINGS = [
         Binding("escape", "close", "Back"),
         Binding("left", "shift(-1)", "Earlier"),
@@ -65,9 +67,8 @@ class TimelineScreen(MemoryActions, Screen[None]):
         Binding("r", "restore", "Restore"),
     ]
 
-    def __init__(self, services, period: Period | None = None) -> None:
-        super().__init__()
-        self.services = services
+    def __init__(self, services: Services, period: Period | None = None) -> None:
+        super().__init__(services)
         self.period = period or period_of("month", _latest_moment(services))
         self._children: list[Period] = []
         self.loaded = False       # the shown lists belong to `period` (tests wait on it)
@@ -257,9 +258,6 @@ class TimelineScreen(MemoryActions, Screen[None]):
         if listing.highlighted is None:
             return None
         return memory_id_of(listing.get_option_at_index(listing.highlighted))
-
-    def after_change(self, action: str, memory_id: int) -> None:
-        self.reload()
 
 
 __all__ = ["TimelineScreen"]
