@@ -7,7 +7,8 @@ from datetime import datetime
 import pytest
 
 from secondme.periods import parse_period, period_of, periods_between
-from secondme.timeline import memories_in, timeline
+from secondme.timeline import memories_in
+from secondme.views.timeline import timeline
 
 from .bankdata import populate
 
@@ -94,3 +95,32 @@ def test_years_hold_months_and_step_by_year():
     assert [p.key for p in year.children()] == [f"2024-{m:02d}" for m in range(1, 13)]
     assert period_of("month", datetime(2024, 5, 1)).parent() == year and year.parent() is None
     assert year.shifted(-1).key == "2023" and parse_period("2024") == year
+
+
+@pytest.mark.parametrize("level", ["day", "week", "month", "year"])
+def test_grouped_stats_match_the_memories_of_each_period(services, tmp_path, level):
+    # One grouped query per window must give what loading each period's memories gives.
+    from secondme.views.timeline import children_stats, period_stats
+
+    populate(services, tmp_path)
+    counted = period_stats(services, level, datetime(2023, 12, 1), datetime(2024, 7, 1))
+    assert counted
+    for key, stats in counted.items():
+        memories = memories_in(services, stats.period)
+        assert stats.total == len(memories) and stats.period.key == key
+        assert stats.archived == sum(m.state == "archived" for m in memories)
+        assert sum(stats.by_kind.values()) == stats.total
+        assert stats.mean_retention == pytest.approx(
+            sum(services.memory.retention_of(m) for m in memories) / len(memories))
+    may = period_of("month", datetime(2024, 5, 1))
+    weeks = children_stats(services, may.children())
+    assert [p.key for p, _ in weeks] == [p.key for p in may.children()]
+    assert sum(s.total for _, s in weeks) >= sum(
+        s.total for k, s in period_stats(services, "month", may.start, may.end).items())
+
+
+def test_week_buckets_cross_the_new_year_as_iso_weeks(services):
+    services.memory.remember("Sunday after new year.", at=datetime(2021, 1, 3, 12))
+    services.memory.remember("Thursday before it.", at=datetime(2020, 12, 31, 9))
+    (week,) = timeline(services, level="week")
+    assert week.period.key == "2020-W53" and week.total == 2

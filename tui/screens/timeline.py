@@ -28,7 +28,8 @@ from secondme.clock import from_iso
 from secondme.periods import CALENDAR_LEVELS as LEVELS
 from secondme.periods import Period, parse_period, period_of
 from secondme.services import Services
-from secondme.timeline import PeriodStats, memories_in, stats_for, summary_of
+from secondme.timeline import memories_in
+from secondme.views.timeline import PeriodStats, children_stats, stats_of
 
 from ..widgets.memory_list import memory_id_of, memory_option, retention_bar
 from .base import MemoryScreen
@@ -107,17 +108,13 @@ class TimelineScreen(MemoryScreen):
     def load(self, period: Period) -> None:
         services = self.services
         memories = memories_in(services, period)
-        stats = stats_for(services, period, memories, summary_of(services, period))
+        stats = stats_of(services, period)
         now = services.clock.now()
         listed = [(m, services.memory.retention_of(m, now)) for m in memories]
         if len(listed) > MAX_LISTED:
             listed = sorted(listed, key=lambda pair: -pair[1])[:MAX_LISTED]
             listed.sort(key=lambda pair: (pair[0].event_at, pair[0].id))
-        children = []
-        for child in self._siblings_or_children(period):
-            inside = memories_in(services, child)
-            children.append((child, stats_for(services, child, inside,
-                                              summary_of(services, child))))
+        children = children_stats(services, self._siblings_or_children(period))
         self.post_message(TimelineLoaded(period, stats, listed, children))
 
     @on(TimelineLoaded)
