@@ -16,9 +16,10 @@ from secondme.config import load_settings
 from secondme.embeddings import SentenceTransformerEmbedder
 from secondme.extractive import check_summary, split_sentences
 from secondme.profile import ProfileBuilder
-from secondme.views.profile import profile_view
 from secondme.services import build_services, load_model
-from secondme.summaries import Summarizer, summaries_view
+from secondme.summaries import Summarizer
+from secondme.views.profile import profile_view
+from secondme.views.summaries import summaries_view
 
 pytestmark = pytest.mark.real_model
 

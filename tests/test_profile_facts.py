@@ -12,9 +12,9 @@ from secondme.clock import Clock
 from secondme.config import load_settings
 from secondme.memory import MemoryNotFound
 from secondme.profile import ProfileBuilder
-from secondme.views.profile import profile_view
 from secondme.profile_facts import CORRECTION, FactNotFound, ProfileFacts
 from secondme.services import build_services
+from secondme.views.profile import profile_view
 from storage import facts as fact_rows
 from storage import memories as memory_rows
 

@@ -97,7 +97,7 @@ def profile(services) -> tuple[dict[str, Any], int]:
 
 
 def summaries(services, level: str = "week", n: int = 4) -> tuple[dict[str, Any], int]:
-    from ..summaries import summaries_view
+    from ..views.summaries import summaries_view
 
     if level not in LEVELS:
         raise ValueError(f"level must be one of {', '.join(LEVELS)} (got {level!r})")
