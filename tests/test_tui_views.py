@@ -251,7 +251,7 @@ async def test_profile_correct_and_delete(services):
         field = app.screen.query_one("#answer", Input)
         field.value = "Vila Nova de Gaia"
         await pilot.press("enter")
-        await pilot.pause()
+        await shown(pilot)
         db = services.bank.db()
         old = db.execute("SELECT status, superseded_by FROM profile_facts WHERE id = ?",
                          [ids["fact"]]).fetchone()
@@ -267,7 +267,7 @@ async def test_profile_correct_and_delete(services):
         await pilot.press("d")
         assert isinstance(app.screen, ConfirmModal)
         await pilot.press("y")
-        await pilot.pause()
+        await shown(pilot)
         assert db.execute("SELECT count(*) FROM profile_facts WHERE id = ?",
                           [ids["goal"]]).fetchone()[0] == 0
         assert db.execute("SELECT count(*) FROM fact_sources WHERE fact_id = ?",

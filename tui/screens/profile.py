@@ -193,15 +193,8 @@ class ProfileScreen(MemoryScreen):
             return
 
         def done(value: str | None) -> None:
-            if not value:
-                return
-            try:
-                new_id = ProfileFacts(self.services).correct(fact["id"], value)
-            except (FactNotFound, ValueError) as exc:
-                self.notify(str(exc), severity="error")
-                return
-            self.notify(f"Corrected: {fact['attribute']} is now “{value}” (fact #{new_id}).")
-            self.reload()
+            if value:
+                self._correct(fact, value)
 
         self.app.push_screen(TextPromptModal(
             f"Correct “{fact['subject']} · {fact['attribute']}” (the old value is kept in "
@@ -214,19 +207,38 @@ class ProfileScreen(MemoryScreen):
             return
 
         def done(ok: bool | None) -> None:
-            if not ok:
-                return
-            try:
-                ProfileFacts(self.services).delete(fact["id"])
-            except FactNotFound as exc:
-                self.notify(str(exc), severity="error")
-                return
-            self.notify(f"Fact #{fact['id']} deleted.")
-            self.reload()
+            if ok:
+                self._delete(fact)
 
         self.app.push_screen(ConfirmModal(
             f"Delete “{fact['subject']} · {fact['attribute']}: {fact['value']}” for good? "
             "Its evidence links go too; the memories themselves stay.", "Delete"), done)
+
+    # The one fact write path (it rewrites the fact's memory and the search index): off the
+    # UI loop, like every change in the views.
+    @work(thread=True, group="change", exit_on_error=False)
+    def _correct(self, fact: dict[str, Any], value: str) -> None:
+        try:
+            new_id = ProfileFacts(self.services).correct(fact["id"], value)
+        except (FactNotFound, ValueError) as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        self.app.call_from_thread(
+            self._changed_fact, f"Corrected: {fact['attribute']} is now “{value}” "
+            f"(fact #{new_id}).")
+
+    @work(thread=True, group="change", exit_on_error=False)
+    def _delete(self, fact: dict[str, Any]) -> None:
+        try:
+            ProfileFacts(self.services).delete(fact["id"])
+        except FactNotFound as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        self.app.call_from_thread(self._changed_fact, f"Fact #{fact['id']} deleted.")
+
+    def _changed_fact(self, message: str) -> None:
+        self.notify(message)
+        self.reload()
 
     def action_toggle_history(self) -> None:
         self.history = not self.history
