@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -30,6 +29,7 @@ from secondme.periods import Period, parse_period, period_of
 from secondme.services import Services
 from secondme.timeline import memories_in
 from secondme.views.timeline import PeriodStats, children_stats, stats_of
+from storage.records import Memory
 
 from ..widgets.memory_list import memory_id_of, memory_option, retention_bar
 from .base import MemoryScreen
@@ -48,7 +48,7 @@ def _latest_moment(services) -> datetime:
 class TimelineLoaded(Message, bubble=False):
     period: Period
     stats: PeriodStats
-    memories: list[tuple[Any, float]]            # (memory, retention), as listed
+    memories: list[tuple[Memory, float]]            # (memory, retention), as listed
     children: list[tuple[Period, PeriodStats]]
 
 
@@ -181,7 +181,7 @@ class TimelineScreen(MemoryScreen):
         if options:
             periods.highlighted = highlight
 
-    def _fill_memories(self, memories: list[tuple[Any, float]], total: int) -> None:
+    def _fill_memories(self, memories: list[tuple[Memory, float]], total: int) -> None:
         listing = self.query_one("#tl-memories", OptionList)
         title = "Memories (Enter: inspect)"
         if total > len(memories):
