@@ -31,10 +31,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import numpy as np  # noqa: E402
 
-from secondme.chat import ChatSession, prefer_single_thread_torch  # noqa: E402
+from secondme.chat import ChatSession  # noqa: E402
 from secondme.clock import Clock  # noqa: E402
 from secondme.config import load_settings  # noqa: E402
-from secondme.embeddings import to_blob  # noqa: E402
+from secondme.embeddings import prefer_single_thread_torch, to_blob  # noqa: E402
 from secondme.services import build_services, load_embedder, load_model  # noqa: E402
 from storage import DEFAULT_KDF, FAST_KDF, create_bank  # noqa: E402
 from storage import memories as rows  # noqa: E402
@@ -170,13 +170,15 @@ def bench_overhead(services, n_memories: int, questions: int) -> dict:
 
 # -- 3. unlock → input ready ------------------------------------------------------------------
 async def one_unlock(home: Path, model_override: str | None) -> dict:
-    from secondme.cli.app import CliState
-    from secondme.cli.chat import BankOpener
+    from secondme.clock import Clock
+    from secondme.config import load_settings
+    from secondme.unlock import BankOpener
     from tui.app import SecondMeApp
     from tui.screens.chat import ChatScreen
 
-    st = CliState(home=home, passphrase_file=None, now=None, model=model_override)
-    app = SecondMeApp(opener=BankOpener(st), start_scheduler=False)
+    settings = load_settings(home, **({"model": model_override} if model_override else {}))
+    opener = BankOpener(home, settings, None, Clock())
+    app = SecondMeApp(opener=opener, start_scheduler=False)
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             app.screen.query_one("#passphrase").value = PASSPHRASE
@@ -197,7 +199,7 @@ async def one_unlock(home: Path, model_override: str | None) -> dict:
             app.exit()
     finally:
         app.stop_background()
-        st.close()
+        opener.close()
     return {"input_ready_s": ready, "models_warm_s": model_ready}
 
 

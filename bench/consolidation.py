@@ -83,9 +83,9 @@ def run_bank(history, *, use_llm: bool, model, embedder, rerun: bool) -> dict:
         home = Path(tmp) / "bank"
         bank = create_bank(home, "bench passphrase", FAST_KDF)
         settings = load_settings(home, user_name="User")
-        services = build_services(settings, bank, Clock(NOW), embedder=embedder, model=model)
+        services = build_services(settings, bank, Clock(NOW), embedder=embedder, model=model,
+                                  embed_on_write=False)   # vectors are the embed job's work
         try:
-            services.memory.embed_hook = None     # vectors are the embed job's work here
             stored = seed(services, history)
             first = consolidate(services, use_llm)
             result = {"memories": stored, "first": first}

@@ -102,7 +102,7 @@ def ms_stats(values: list[float]) -> dict[str, float]:
             "mean_ms": round(statistics.fmean(values) * 1000, 2), "n": len(values)}
 
 
-def new_services(workdir: Path, embedder, now: datetime = NOW):
+def new_services(workdir: Path, embedder, now: datetime = NOW, *, embed_on_write: bool = True):
     from secondme.clock import Clock
     from secondme.config import load_settings
     from secondme.services import build_services
@@ -110,7 +110,8 @@ def new_services(workdir: Path, embedder, now: datetime = NOW):
 
     home = Path(tempfile.mkdtemp(prefix="bench-retrieval-", dir=workdir)) / "bank"
     bank = create_bank(home, secrets.token_urlsafe(16), FAST_KDF)
-    return build_services(load_settings(home), bank, Clock(now), embedder=embedder)
+    return build_services(load_settings(home), bank, Clock(now), embedder=embedder,
+                          embed_on_write=embed_on_write)
 
 
 # -- throughput ---------------------------------------------------------------------------
@@ -121,10 +122,9 @@ def throughput(embedder, workdir: Path, texts: list[str], log, rounds: int = 4) 
     Alternating the two (and their order) keeps a shared, noisy machine from favouring
     whichever happened to run in a quiet moment.
     """
-    from secondme.embedding_service import attach, embed_pending
+    from secondme.embedding_service import embed_pending
 
-    services = new_services(workdir, embedder)
-    services.memory.embed_hook = None
+    services = new_services(workdir, embedder, embed_on_write=False)
     embedder.encode(texts[:32])  # warm up (first call allocates)
     raw_s = insert_s = 0.0
     stored = 0
@@ -140,13 +140,14 @@ def throughput(embedder, workdir: Path, texts: list[str], log, rounds: int = 4) 
                     embedder.encode(chunk)
                     raw_s += time.perf_counter() - started
                 else:
-                    stored += embed_pending(services, batch_size=256)
+                    stored += embed_pending(services.memory, embedder, batch_size=256)
                     insert_s += time.perf_counter() - started
         raw, insert = len(texts) / raw_s, stored / insert_s
         log(f"raw encode {raw:.1f}/s, embed_pending (encode + store) {insert:.1f}/s")
 
         # on-write path: one chat turn at a time, embedder loaded (what a live chat does)
-        attach(services)
+        services.close()
+        services = new_services(workdir, embedder)
         sample = texts[:64]
         started = time.perf_counter()
         for text in sample:
@@ -177,12 +178,13 @@ def bulk_load(services, n: int, dim: int, model: str, rng: random.Random, words:
         vectors = nrng.standard_normal((size, dim)).astype(np.float32)
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
         with services.bank.write() as db:
-            for (kind, text), vector in zip(texts, vectors, strict=True):
+            for j, ((kind, text), vector) in enumerate(zip(texts, vectors, strict=True)):
+                session = f"bench/{(start + j) // 25}" if kind == "turn" else None  # chats
                 at = (NOW - timedelta(days=rng.uniform(0, 40))).replace(microsecond=0).isoformat()
                 rows.insert(db, {"kind": kind, "text": text, "event_at": at, "recorded_at": at,
                                  "source": "bench", "last_reinforced_at": at,
                                  "trust": "import" if kind == "note" else "user",
-                                 "strength": 2.0, "embedding": to_blob(vector),
+                                 "session_id": session, "strength": 2.0, "embedding": to_blob(vector),
                                  "embedding_model": model})
         log(f"  inserted {start + size}/{n}")
     return time.perf_counter() - started
@@ -190,6 +192,7 @@ def bulk_load(services, n: int, dim: int, model: str, rng: random.Random, words:
 
 def latency(size: int, embedder, workdir: Path, query_texts: list[str], query_vectors,
             rng: random.Random, words: list[str], log) -> dict:
+    from secondme.recall_levers import LeverParams
     from secondme.retrieval import HybridRetriever
     from secondme.vector_index import VectorIndex
 
@@ -215,6 +218,9 @@ def latency(size: int, embedder, workdir: Path, query_texts: list[str], query_ve
             return out
 
         hybrid = timed(lambda i: retriever.search_with_vector(query_texts[i], query_vectors[i]))
+        no_levers = HybridRetriever(services.memory, embedder, index=index, levers=LeverParams(
+            session_weight=0.0, speaker_weight=0.0))
+        plain = timed(lambda i: no_levers.search_with_vector(query_texts[i], query_vectors[i]))
         bm25 = timed(lambda i: retriever.search(query_texts[i], mode="bm25"))
         dense_index = timed(lambda i: index.search(query_vectors[i], 100))
         matrix = index._matrix[:len(index)]  # the very same matrix, searched by plain numpy
@@ -231,6 +237,7 @@ def latency(size: int, embedder, workdir: Path, query_texts: list[str], query_ve
             "memories": size, "bulk_load_s": round(load_s, 1),
             "index_build_s": round(build_s, 3), "matrix_mb": round(matrix.nbytes / 2**20, 1),
             "hybrid_no_query_embedding": ms_stats(hybrid),
+            "hybrid_levers_off_no_query_embedding": ms_stats(plain),
             "hybrid_with_query_embedding": ms_stats(with_embedding),
             "bm25_only": ms_stats(bm25),
             "vector_index_top100": ms_stats(dense_index),

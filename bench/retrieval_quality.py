@@ -25,8 +25,7 @@ def run_quality(args, log) -> dict:
 
     embedder = SentenceTransformerEmbedder()
     workdir = args.workdir
-    services = new_services(workdir, embedder, CASES_NOW)
-    services.memory.embed_hook = None
+    services = new_services(workdir, embedder, CASES_NOW, embed_on_write=False)
     ids = {key: services.memory.remember(text, at=parse_when(at))
            for key, (text, at) in MEMORIES.items()}
     rng = random.Random(args.seed)
@@ -39,7 +38,7 @@ def run_quality(args, log) -> dict:
         services.memory.remember(text, kind="turn", source="chat",
                                  at=CASES_NOW - timedelta(days=rng.uniform(2, 40)))
     log(f"embedding {len(MEMORIES) + min(len(fillers), args.fillers)} memories…")
-    embed_pending(services)
+    embed_pending(services.memory, embedder)
     vectors = embedder.encode([c.query for c in CASES])
 
     base = RetrievalParams()

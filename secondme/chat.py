@@ -27,10 +27,9 @@ from .chat_context import (
     load_period_summaries,
     load_profile_facts,
     memory_item,
-    user_words,  # noqa: F401  (part of this module's API)
 )
 from .clock import from_iso
-from .embeddings import prefer_single_thread_torch  # noqa: F401  (callers import it from here)
+from .degradation import note
 from .errors import InvalidInput
 from .profile_facts import known_user_name
 from .prompting import (
@@ -40,7 +39,7 @@ from .prompting import (
     Turn,
     build_prompt,
 )
-from .retrieval import Hit
+from .retrieval import FullTextRetriever, Hit
 
 HISTORY_MESSAGES = 12        # recent messages offered to the packer (it may keep fewer)
 
@@ -67,6 +66,7 @@ class PreparedReply:
     started: float                   # perf_counter at Enter
     prep_seconds: float              # retrieval + prompt building + storing the message
     cancel: threading.Event = field(default_factory=threading.Event)
+    degraded: list[str] = field(default_factory=list)   # what fell back (recall, embedder)
 
     @property
     def recalled(self) -> list[Recalled]:
@@ -90,6 +90,7 @@ class ReplyResult:
     generation_seconds: float
     tokens: int
     error: str | None = None
+    degraded: list[str] = field(default_factory=list)   # e.g. "recall fell back to ..."
 
     @property
     def tokens_per_second(self) -> float | None:
@@ -102,6 +103,7 @@ class ReplyResult:
         tps = self.tokens_per_second
         return {
             "answer": self.text, "cancelled": self.cancelled, "error": self.error,
+            "degraded": self.degraded,
             "session_id": self.session_id, "user_message_id": self.user_message_id,
             "assistant_message_id": self.assistant_message_id,
             "turn_memory_id": self.turn_memory_id, "reinforced": self.reinforced,
@@ -221,8 +223,9 @@ class ChatSession:
         self._last_active = now_iso
 
         history_ids = [mid for mid, _ in history]
+        degraded: list[str] = []
         try:
-            hits = self._recall(question, set(history_ids))
+            hits = self._recall(question, set(history_ids), degraded)
             model = svc.model()
         except Exception:
             # No model (or no recall) means no reply, but the words are still remembered.
@@ -245,7 +248,7 @@ class ChatSession:
         prepared = PreparedReply(
             session_id=session_id, question=question, user_message_id=user_message_id,
             hits=hits, prompt=prompt, history_message_ids=history_ids, started=started,
-            prep_seconds=time.perf_counter() - started)
+            prep_seconds=time.perf_counter() - started, degraded=degraded + svc.degraded())
         self._current = prepared
         if self._cancel_early:
             prepared.cancel.set()
@@ -257,16 +260,17 @@ class ChatSession:
         rows = msgs.recent_messages(db, session_id, self.history_messages)
         return [(m.id, Turn(m.role, m.text)) for m in rows if m.role in ("user", "assistant")]
 
-    def _recall(self, question: str, in_conversation: set[int]) -> list[Hit]:
+    def _recall(self, question: str, in_conversation: set[int],
+                degraded: list[str]) -> list[Hit]:
         """Retrieved memories, minus turns already present verbatim in the conversation."""
         svc = self.services
         k = svc.settings.retrieval_k
         try:
             hits = list(svc.retriever().search(question, k=k))
-        except Exception:
-            # Recall must not cost the reply: fall back to plain full-text search.
-            from .retrieval import FullTextRetriever
-
+        except Exception as exc:
+            # Recall must not cost the reply: fall back to plain full-text search, and say so.
+            degraded.append(note("recall", "recall fell back to full-text search "
+                                           f"({type(exc).__name__}: {exc})"))
             hits = FullTextRetriever(svc.memory).search(question, k=k)
 
         def duplicate(hit: Hit) -> bool:
@@ -340,19 +344,20 @@ class ChatSession:
             first_token_seconds=None if first_at is None else first_at - prepared.started,
             generation_seconds=0.0 if first_at is None or last_at is None
             else last_at - first_at,
-            tokens=tokens, error=error)
+            tokens=tokens, error=error, degraded=prepared.degraded)
 
     def _remember_turn(self, prepared: PreparedReply, reply: str, assistant_id: int | None,
                        meta: dict[str, Any]) -> int:
         settings = self.services.settings
         text = f"{settings.user_name}: {prepared.question}"
+        said = text   # the person's side: what search sees (the reply is a record, not evidence)
         if reply:
             text += f"\n{settings.assistant_name}: {reply}"
         ids = [i for i in (prepared.user_message_id, assistant_id) if i is not None]
         # MemoryService embeds it on write when the embedder is warm (embedding_service).
         return self.services.memory.remember(
             text, kind="turn", trust="user", source="chat", session_id=prepared.session_id,
-            source_ref={"message_ids": ids}, actor="chat", meta=meta)
+            source_ref={"message_ids": ids}, actor="chat", meta=meta, person_text=said)
 
     # -- all at once -----------------------------------------------------------
     def reply(self, text: str, *, on_piece: Callable[[str], None] | None = None,

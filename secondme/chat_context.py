@@ -6,6 +6,7 @@ every reader is defensive: an empty or missing table simply contributes nothing.
 
 from __future__ import annotations
 
+from storage import context as context_rows
 from storage import summaries as summary_rows
 from storage.sqlcipher import DatabaseError
 
@@ -19,10 +20,7 @@ SUMMARIES_PER_PROMPT = 3
 
 def load_profile_facts(db, user_name: str, limit: int = MAX_FACTS) -> list[str]:
     try:
-        rows = db.execute(
-            "SELECT subject, attribute, value FROM profile_facts WHERE status = 'active' "
-            "AND valid_to IS NULL ORDER BY pinned DESC, confidence DESC, id LIMIT ?",
-            [limit]).fetchall()
+        rows = context_rows.current_fact_triples(db, limit)
     except DatabaseError:
         return []
     out = []
@@ -59,15 +57,8 @@ def load_period_summaries(db, hits: list[Hit], now_iso: str,
     try:
         for hit in hits[:limit * 2]:
             day = hit.memory.event_at
-            add(db.execute(
-                "SELECT id, level, period_start, period_end, text, memory_id, trust FROM summaries "
-                "WHERE is_current = 1 AND level IN ('month', 'week', 'day') "
-                "AND period_start <= ? AND period_end >= ? ORDER BY period_start DESC LIMIT 3",
-                [day, day[:10]]).fetchall(), hit.scores.final)
-        add(db.execute(
-            "SELECT id, level, period_start, period_end, text, memory_id, trust FROM summaries "
-            "WHERE is_current = 1 AND level = 'week' AND period_start <= ? "
-            "ORDER BY period_start DESC LIMIT 1", [now_iso]).fetchall(), 0.0)
+            add(context_rows.summaries_covering(db, day), hit.scores.final)
+        add(context_rows.latest_week_summary(db, now_iso), 0.0)
         life = summary_rows.current_life(db)
     except DatabaseError:
         return []

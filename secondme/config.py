@@ -40,15 +40,54 @@ class Settings:
         return self.home / CONFIG_NAME
 
 
-_ENV = {
-    "model": "SECONDME_MODEL",
-    "n_ctx": "SECONDME_N_CTX",
-    "n_gpu_layers": "SECONDME_N_GPU_LAYERS",
-    "user_name": "SECONDME_USER",
-    "tau_days": "SECONDME_TAU_DAYS",
-    "archive_threshold": "SECONDME_THETA",
-    "idle_lock_minutes": "SECONDME_IDLE_LOCK_MINUTES",
+# Every environment variable Second Me reads, in one place, all with one prefix; the
+# table in docs/CONFIGURATION.md is generated from here (tests/test_config_docs.py).
+ENV_PREFIX = "SECONDME_"
+SETTING_DOCS = {
+    "model": "Path to a GGUF model (default: the embedded Gemma 3 270M).",
+    "n_ctx": "Context window of the model, in tokens (at least 512).",
+    "n_gpu_layers": "Model layers offloaded to the GPU (-1: all, when the build can).",
+    "max_reply_tokens": "Longest reply, in tokens.",
+    "temperature": "Sampling temperature of replies.",
+    "embedding_model": "Path to a sentence-transformers model (default: all-MiniLM-L6-v2).",
+    "user_name": "Your name, as the assistant addresses you.",
+    "assistant_name": "The assistant's name.",
+    "tau_days": "Forgetting time constant τ, in days.",
+    "archive_threshold": "θ: below this retention a memory is archived (0 < θ < 1).",
+    "retrieval_k": "Memories recalled for each reply.",
+    "session_idle_minutes": "Minutes of silence after which a chat starts a new session.",
+    "idle_lock_minutes": "The TUI drops the key after this many idle minutes (0: never).",
+    "use_keyring": "Offer to keep the data key in the OS keyring (true/false).",
 }
+# Settings that keep an older, shorter variable name as well (read when the first is unset).
+ENV_ALIASES = {"user_name": "SECONDME_USER", "archive_threshold": "SECONDME_THETA"}
+# Variables that are not settings: where things are, and secrets never put in config.toml.
+PROCESS_ENV = {
+    "SECONDME_HOME": "The memory bank folder (as `--home`).",
+    "SECONDME_MODEL_CACHE": "Where downloaded GGUF models are kept.",
+    "SECONDME_NOW": "Pretend it is this ISO time (as `--now`).",
+    "SECONDME_PASSPHRASE": "The bank's passphrase (prefer `--passphrase-file`).",
+    "SECONDME_NEW_PASSPHRASE": "The new passphrase for `secondme passwd`.",
+    "SECONDME_BACKUP_PASSPHRASE": "The passphrase of a backup file (`backup`/`restore`).",
+    "SECONDME_MODEL_CATALOG": "Another model catalog file for `secondme model` (TOML).",
+}
+
+
+def env_name(setting: str) -> str:
+    return ENV_PREFIX + setting.upper()
+
+
+def environment_variables() -> dict[str, str]:
+    """Every variable read, name → what it sets (the documented table, in order)."""
+    table = {env_name(name): f"`{name}`: {doc}" for name, doc in SETTING_DOCS.items()}
+    for name, alias in ENV_ALIASES.items():
+        table[alias] = f"Older name of `{env_name(name)}`."
+    return {**table, **PROCESS_ENV}
+
+
+def environment_markdown() -> str:
+    rows = [f"| `{name}` | {doc} |" for name, doc in environment_variables().items()]
+    return "\n".join(["| variable | what it sets |", "| --- | --- |", *rows]) + "\n"
 
 
 def _coerce(name: str, value: object, kind: type) -> object:
@@ -78,9 +117,10 @@ def load_settings(home: Path, **overrides: object) -> Settings:
         for key, value in data.items():
             if key in kinds and key not in ("home", "extra"):
                 values[key] = _coerce(key, value, simple.get(str(kinds[key]), str))
-    for key, env in _ENV.items():
-        if os.environ.get(env):
-            values[key] = _coerce(key, os.environ[env], simple.get(str(kinds[key]), str))
+    for key in SETTING_DOCS:
+        raw = os.environ.get(env_name(key)) or os.environ.get(ENV_ALIASES.get(key, ""))
+        if raw:
+            values[key] = _coerce(key, raw, simple.get(str(kinds[key]), str))
     for key, value in overrides.items():
         if value is not None:
             values[key] = value

@@ -74,6 +74,30 @@ def _check_bank(st) -> dict[str, Any]:
     return out
 
 
+def model_advice(settings) -> dict[str, Any]:
+    """The catalog model that suits this machine's RAM (and GPU), and how to get it."""
+    try:
+        from .llm.catalog import recommend, total_ram_gb
+        from .llm.llama import gpu_offload_supported
+
+        ram = total_ram_gb()
+        best = recommend(ram, gpu_offload_supported())
+    except Exception as exc:
+        return {"error": f"{type(exc).__name__}: {exc}"}
+    if best is None:
+        return {"ram_gb": ram, "recommended": None}
+    return {"ram_gb": None if ram is None else round(ram, 1), "recommended": best.name,
+            "title": best.title, "active": settings.model,
+            "how": f"secondme model pull {best.name} && secondme model use {best.name}"}
+
+
+def degraded_log() -> list[dict[str, Any]]:
+    """What fell back in this process (kept in memory only, never written to disk)."""
+    from .degradation import recent
+
+    return [entry.to_public() for entry in recent()]
+
+
 def run_checks(st) -> dict[str, Any]:
     settings = st.settings()
     from importlib.metadata import version
@@ -85,7 +109,9 @@ def run_checks(st) -> dict[str, Any]:
         "llm": _check_llm(settings),
         "embeddings": _check_embedder(settings),
         "bank": _check_bank(st),
+        "model_advice": model_advice(settings),
     }
+    report["degraded"] = degraded_log()
     report["ok"] = all(report[k].get("ok") for k in ("llm", "embeddings", "bank"))
     return report
 
@@ -112,4 +138,10 @@ def render(report: dict[str, Any]) -> None:
                   bank.get("error") or bank.get("note") or
                   f"{bank['db_path']}: integrity {bank.get('integrity_check')}, "
                   f"{bank.get('memories')} memories")
+    advice = report.get("model_advice") or {}
+    if advice.get("recommended"):
+        table.add_row("better model", "tip", f"{advice['title']} suits this machine "
+                      f"({advice['ram_gb']} GB RAM): {advice['how']}")
+    for entry in report.get("degraded", []):
+        table.add_row("degraded", "WARN", f"{entry['where']}: {entry['message']}")
     Console().print(table)

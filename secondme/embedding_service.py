@@ -10,50 +10,46 @@ which the scheduler's `embed` job and `secondme search` call.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from storage import memories as rows
 
-from .embeddings import to_blob
-
-if TYPE_CHECKING:
-    from .services import Services
+from .degradation import note
+from .embeddings import Embedder, to_blob
+from .memory import MemoryService
 
 # Kinds written one at a time, where embedding on write adds milliseconds. Imported notes
 # arrive by the thousand and are embedded in batches instead.
 EMBED_ON_WRITE_KINDS = frozenset({"turn", "remember", "summary", "fact"})
 
 
-def embedder_ready(services: Services) -> bool:
+def embedder_ready(embedder: Embedder | None) -> bool:
     """True when an embedder is in memory (constructing one is free; loading it is not)."""
-    if not services.embedder_loaded:
-        return False
-    return bool(getattr(services.embedder(), "loaded", True))
+    return embedder is not None and bool(getattr(embedder, "loaded", True))
 
 
-def embed_if_cheap(services: Services, text: str, kind: str) -> tuple[bytes, str] | None:
-    if kind not in EMBED_ON_WRITE_KINDS or not embedder_ready(services):
+def embed_if_cheap(embedder: Embedder | None, text: str, kind: str) -> tuple[bytes, str] | None:
+    """(blob, model) for a memory being written, or None to leave it to the embed job.
+
+    `embedder` is the one already in memory, or None when none is loaded yet."""
+    if kind not in EMBED_ON_WRITE_KINDS or embedder is None or not embedder_ready(embedder):
         return None
-    embedder = services.embedder()
     try:
         vector = embedder.encode([text])[0]
         return to_blob(vector), embedder.name
-    except Exception:  # never lose a memory over its vector: the embed job will retry
+    except Exception as exc:  # never lose a memory over its vector: the embed job will retry
+        note("embeddings", f"embedding on write failed ({type(exc).__name__}: {exc}); "
+                           "left to the embed job")
         return None
 
 
-def attach(services: Services) -> None:
-    """Makes MemoryService.remember/edit embed on write when cheap."""
-    services.memory.embed_hook = lambda text, kind: embed_if_cheap(services, text, kind)
+def pending_count(memory: MemoryService, embedder: Embedder) -> int:
+    return rows.count_missing_embeddings(memory.bank.db(), embedder.name)
 
 
-def pending_count(services: Services) -> int:
-    return rows.count_missing_embeddings(services.bank.db(), services.embedder().name)
-
-
-def embed_pending(services: Services, batch_size: int = 256, limit: int | None = None, *,
+def embed_pending(memory: MemoryService, embedder: Embedder, batch_size: int = 256,
+                  limit: int | None = None, *,
                   on_batch: Callable[[int], None] | None = None) -> int:
-    """Embeds memories lacking a vector from the current embedder; returns how many were stored.
+    """Embeds memories lacking a vector from `embedder`; returns how many were stored.
 
     Idempotent and resumable: each batch is read, encoded outside any transaction, and
     written in one short transaction, so killing it at any point loses at most one batch
@@ -61,14 +57,13 @@ def embed_pending(services: Services, batch_size: int = 256, limit: int | None =
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
-    embedder = services.embedder()
     model = embedder.name
     stored = 0
     seen = 0
     after = 0
     while limit is None or seen < limit:
         size = batch_size if limit is None else min(batch_size, limit - seen)
-        pending = rows.missing_embeddings(services.bank.db(), model, size, after_id=after)
+        pending = rows.missing_embeddings(memory.bank.db(), model, size, after_id=after)
         if not pending:
             break
         after = pending[-1][0]
@@ -76,7 +71,7 @@ def embed_pending(services: Services, batch_size: int = 256, limit: int | None =
         vectors = embedder.encode([text for _, text in pending])
         items = [(memory_id, to_blob(vector), text)
                  for (memory_id, text), vector in zip(pending, vectors, strict=True)]
-        stored += len(services.memory.store_embeddings(items, model))
+        stored += len(memory.store_embeddings(items, model))
         if on_batch is not None:
             on_batch(len(pending))
     return stored

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from storage import Bank
+from storage import Bank, evidence
 from storage import audit as audit_log
 from storage import memories as rows
 from storage.records import Memory
@@ -45,12 +45,13 @@ EmbedHook = Callable[[str, str], "tuple[bytes, str] | None"]
 
 
 class MemoryService:
-    def __init__(self, bank: Bank, clock: Clock, decay: DecayParams) -> None:
+    def __init__(self, bank: Bank, clock: Clock, decay: DecayParams, *,
+                 embed_hook: EmbedHook | None = None) -> None:
         self.bank = bank
         self.clock = clock
         self.decay = decay
         self._listeners: list[ChangeListener] = []
-        self.embed_hook: EmbedHook | None = None
+        self.embed_hook = embed_hook   # set once, here (build_services: embed_on_write)
 
     def on_change(self, listener: ChangeListener) -> None:
         """Called with (action, memory_id) after commit; the vector index listens here."""
@@ -66,14 +67,22 @@ class MemoryService:
                  session_id: str | None = None, source_ref: dict[str, Any] | None = None,
                  document_id: int | None = None, meta: dict[str, Any] | None = None,
                  actor: str = "user", embedding: bytes | None = None,
-                 embedding_model: str | None = None) -> int:
+                 embedding_model: str | None = None, person_text: str | None = None) -> int:
+        """Stores a memory. For a turn, `person_text` is the person's side (parsed from the
+        speaker labels when not given): it is what search and vectors see (storage.evidence)."""
         text = text.strip()
         if not text:
             raise InvalidInput("a memory needs some text")
         now = self.clock.now_iso()
         event_at = to_iso(at) if at is not None else now
+        if kind == "turn" and person_text is None:
+            person_text = evidence.person_words(text)
+        if person_text is not None:
+            person_text = rows.clean_text(person_text.strip())
+            person_text = None if person_text == rows.clean_text(text) else person_text
         if embedding is None and self.embed_hook is not None:
-            embedded = self.embed_hook(text, kind)  # outside the transaction: encoding is slow
+            searched = text if person_text is None else person_text
+            embedded = self.embed_hook(searched, kind)  # outside the transaction: slow
             if embedded is not None:
                 embedding, embedding_model = embedded
         record = {
@@ -84,6 +93,7 @@ class MemoryService:
             # A memory dated in the past starts fading from its event, not from today.
             "last_reinforced_at": min(event_at, now), "trust": trust, "meta": meta or {},
             "embedding": embedding, "embedding_model": embedding_model,
+            "person_text": person_text, "evidence": evidence.weight(kind, trust, person_text),
         }
         with self.bank.write() as db:
             memory_id = rows.insert(db, record)
@@ -141,7 +151,7 @@ class MemoryService:
                 raise MemoryNotFound(memory_id)
             rows.update(db, memory_id, **changes)
             # Vectors are derived data: the log keeps which model, never the bytes.
-            logged = [k for k in changes if k != "embedding"]
+            logged = [k for k in changes if k not in ("embedding", "person_text", "evidence")]
             audit_log.record(db, at=now, actor=actor, action=action, entity="memory",
                              entity_id=memory_id,
                              before={k: getattr(before, k) for k in logged},
@@ -175,8 +185,10 @@ class MemoryService:
         memory = self.get(memory_id)
         embedded = self.embed_hook(text.strip(), memory.kind) if self.embed_hook else None
         blob, model = embedded if embedded is not None else (None, None)
+        # Edited text is the person's own words, all of it.
         return self._change(memory_id, "edit", actor, text=text.strip(), embedding=blob,
-                            embedding_model=model)
+                            embedding_model=model, person_text=None,
+                            evidence=evidence.weight(memory.kind, memory.trust, None))
 
     def store_embeddings(self, items: Iterable[tuple[int, bytes, str]], model: str,
                          actor: str = "embed") -> list[int]:
@@ -224,14 +236,12 @@ class MemoryService:
         counts = {"checked": 0, "archived": 0}
         last_id = 0
         while True:
-            page = list(self.bank.db().query(
-                "SELECT id FROM memories WHERE state = 'active' AND pinned = 0 AND id > ? "
-                "ORDER BY id LIMIT ?", [last_id, batch]))
+            page = rows.fading_candidates(self.bank.db(), last_id, batch)
             if not page:
                 return counts
-            last_id = page[-1]["id"]
+            last_id = page[-1]
             with self.bank.write() as db:
-                for memory in rows.get_many(db, [p["id"] for p in page]).values():
+                for memory in rows.get_many(db, page).values():
                     counts["checked"] += 1
                     if memory.kind in ("summary", *NEVER_FADE_KINDS):
                         continue  # gists outlive their details; facts don't fade

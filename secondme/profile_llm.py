@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from .fact_rules import ATTRIBUTES
+from .faithfulness import unsupported
 from .profile_text import normalise, normalise_value, quote_in
 
 # The model cites evidence by sentence number instead of copying it: grammar-constrained
@@ -116,4 +117,7 @@ def check_llm_fact(item: dict[str, Any], source: str) -> str | None:
     subject = item["subject"]
     if subject != "user" and normalise(subject) not in normalise(quote):
         return "subject not in the quote"
+    # Word by word, not as a substring: "Tom" is not in "Tomorrow".
+    if unsupported(f"{subject} {value}", quote, allowed=["user"]):
+        return "not supported by the quote"
     return None

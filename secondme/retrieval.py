@@ -18,12 +18,14 @@ from typing import Any
 
 import numpy as np
 
+from storage import evidence
 from storage import memories as rows
 from storage.records import Memory
 
 from .clock import from_iso, to_iso
 from .embeddings import Embedder
 from .memory import MemoryService
+from .recall_levers import LeverParams, apply_levers
 from .timeparse import TimeWindow, find_time_window, strip_window, time_match
 from .vector_index import VectorIndex
 
@@ -45,6 +47,7 @@ class Scores:
     retention: float = 1.0
     time_match: float = 0.0
     final: float = 0.0
+    evidence: float = 1.0     # storage.evidence: a question asked or the assistant's words weigh less
 
 
 @dataclass
@@ -106,9 +109,11 @@ class HybridRetriever:
 
     def __init__(self, memory: MemoryService, embedder: EmbedderSource = None, *,
                  index: VectorIndex | None = None,
-                 params: RetrievalParams | None = None) -> None:
+                 params: RetrievalParams | None = None,
+                 levers: LeverParams | None = None) -> None:
         self.memory = memory
         self.params = params or RetrievalParams()
+        self.levers = levers or LeverParams()
         self._embedder_source = embedder
         self._embedder: Embedder | None = None
         self._index = index
@@ -226,14 +231,20 @@ class HybridRetriever:
         if not candidates:
             return []
         fields = rows.rank_fields(db, candidates)  # id, state, kind, event_at, S, last, pinned
+        weight = evidence.weights(db, candidates)  # the person's statements outrank the rest
         keep = [i for i in candidates if i in fields
                 and (include_archived or fields[i][1] == "active")
                 and (not kinds or fields[i][2] in kinds)]
         cosines = index.cosines(vector, keep) if (index is not None and vector is not None) \
             else {}
-        signal = {i: c for i, c in cosines.items() if c >= p.min_cosine}
+        # Evidence weighs each signal before fusion, so a question that merely repeats the
+        # query neither wins nor sets the scale that squashes the person's real statement.
+        signal = {i: p.min_cosine + (c - p.min_cosine) * weight.get(i, 1.0)
+                  for i, c in cosines.items() if c >= p.min_cosine}
         bm25_scores = {i: s for i, s in bm25 if i in fields}
-        fused = self._fuse(keep, bm25_scores, signal, bm25_list=[i for i, _ in bm25],
+        weighted = {i: s * weight.get(i, 1.0) for i, s in bm25_scores.items()}
+        fused = self._fuse(keep, weighted, signal,
+                           bm25_list=sorted(weighted, key=lambda i: -weighted[i]),
                            use_bm25=bool(bm25), use_dense=vector is not None)
         scored: list[Scores] = []
         for memory_id in keep:
@@ -245,11 +256,13 @@ class HybridRetriever:
             tm = time_match(from_iso(event_at), window)
             # Cued recall: naming the time a memory is from brings it back, however faded.
             factor = p.retention_floor + (1.0 - p.retention_floor) * max(r, tm)
-            final = fused[memory_id] * factor * (1.0 + p.time_weight * tm)
+            w = weight.get(memory_id, 1.0)
+            final = fused[memory_id] * factor * (1.0 + p.time_weight * tm) * w
             scored.append(Scores(bm25=bm25_scores.get(memory_id),
                                  cosine=cosines.get(memory_id), fused=fused[memory_id],
-                                 retention=r, time_match=tm, final=final))
+                                 retention=r, time_match=tm, final=final, evidence=w))
         ids = [i for i in keep if fused[i] > 0.0]
+        scored = apply_levers(self, self.levers, query, ids, scored)   # recall_levers.py
         order = sorted(range(len(scored)),
                        key=lambda j: (-scored[j].final, -scored[j].fused, -ids[j]))[:k]
         found = rows.get_many(db, [ids[j] for j in order])  # full rows for the winners only
@@ -340,6 +353,9 @@ def _reasons(scores: Scores, window: TimeWindow | None, memory: Memory) -> list[
     if window is not None and scores.time_match >= 0.5:
         out.append(f"happened {window.label}" if scores.time_match >= 0.99
                    else f"near {window.label}")
+    if scores.evidence < 1.0:
+        out.append("a question, not a statement" if scores.evidence == evidence.QUESTION_ONLY
+                   and memory.trust != "assistant" else "assistant's words")
     if memory.pinned:
         out.append("pinned")
     elif scores.retention < 0.5:

@@ -6,19 +6,25 @@ Nothing else constructs models, embedders or connections; tests pass fakes in.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from storage import Bank
 
 from .clock import Clock
 from .config import Settings
 from .decay import DecayParams
+from .degradation import note
+from .embedding_service import embed_if_cheap
 from .embeddings import Embedder, SentenceTransformerEmbedder
 from .errors import MissingFile
 from .llm.base import TextModel
 from .memory import MemoryService
 from .paths import model_cache_dir
+
+if TYPE_CHECKING:
+    from .retrieval import Hit
 
 
 def resolve_model_path(settings: Settings) -> Path:
@@ -44,22 +50,70 @@ def load_embedder(settings: Settings) -> Embedder:
     return SentenceTransformerEmbedder(path)
 
 
-@dataclass
+class Retriever(Protocol):
+    """What chat, ask, search, MCP and the evaluation call (HybridRetriever in the product)."""
+
+    def search(self, query: str, *, k: int = 8, include_archived: bool = False,
+               mode: str = "hybrid", kinds: list[str] | None = None) -> list[Hit]: ...
+
+
+RetrieverFactory = Callable[["Services"], Retriever]
+
+
+def default_retriever(services: Services) -> Retriever:
+    from .retrieval import HybridRetriever
+
+    # The embedder is fetched (and loaded) only when a search needs the query vector.
+    return HybridRetriever(services.memory, services.available_embedder)
+
+
 class Services:
-    settings: Settings
-    clock: Clock
-    bank: Bank
-    memory: MemoryService
-    _embedder: Embedder | None = None
-    _model: TextModel | None = None
-    _retriever: object | None = None
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    """Everything a front end needs, built once per unlocked bank by `build_services`.
+
+    The model, the embedder and the retriever are made on first use (loading a model costs
+    seconds), unless the caller passed them in. Nothing is replaced after construction.
+    """
+
+    def __init__(self, settings: Settings, bank: Bank, clock: Clock, *,
+                 model: TextModel | None = None, embedder: Embedder | None = None,
+                 retriever_factory: RetrieverFactory | None = None,
+                 embed_on_write: bool = True) -> None:
+        self.settings = settings
+        self.bank = bank
+        self.clock = clock
+        self._model = model
+        self._embedder = embedder
+        self._embedder_error: str | None = None
+        self._retriever: Retriever | None = None
+        self._retriever_factory = retriever_factory or default_retriever
+        self._lock = threading.Lock()
+        decay = DecayParams(tau_days=settings.tau_days, threshold=settings.archive_threshold)
+        # remember/edit embed on write, but only when the embedder is already in memory.
+        hook = self._embed_if_cheap if embed_on_write else None
+        self.memory = MemoryService(bank, clock, decay, embed_hook=hook)
 
     def embedder(self) -> Embedder:
         with self._lock:
             if self._embedder is None:
                 self._embedder = load_embedder(self.settings)
             return self._embedder
+
+    def available_embedder(self) -> Embedder | None:
+        """The embedder, or None when it cannot be loaded (dense recall then falls back to
+        keywords, and `degraded()` says why)."""
+        if self._embedder_error is not None:
+            return None
+        try:
+            embedder = self.embedder()
+            load = getattr(embedder, "load", None)   # SentenceTransformerEmbedder is lazy
+            if load is not None and not getattr(embedder, "loaded", True):
+                load()
+            return embedder
+        except Exception as exc:   # a missing or broken embedding model is not fatal
+            self._embedder_error = note(
+                "embeddings", f"dense recall unavailable: the embedder failed to load "
+                f"({type(exc).__name__}: {exc}); searching by keywords only")
+            return None
 
     def model(self) -> TextModel:
         with self._lock:
@@ -75,28 +129,28 @@ class Services:
     def embedder_loaded(self) -> bool:
         return self._embedder is not None
 
-    def retriever(self):
-        """The retriever every caller uses (chat, ask, search, eval). Memory-engine owned."""
+    def retriever(self) -> Retriever:
+        """The retriever every caller uses (chat, ask, search, MCP, eval)."""
         with self._lock:
             if self._retriever is None:
-                from .retrieval import HybridRetriever
-
-                # The embedder is fetched (and loaded) only when a search needs the query vector.
-                self._retriever = HybridRetriever(self.memory, self.embedder)
+                self._retriever = self._retriever_factory(self)
             return self._retriever
+
+    def degraded(self) -> list[str]:
+        """What runs in a fallback mode right now (empty when everything is up)."""
+        return [self._embedder_error] if self._embedder_error else []
+
+    def _embed_if_cheap(self, text: str, kind: str) -> tuple[bytes, str] | None:
+        return embed_if_cheap(self._embedder if self.embedder_loaded else None, text, kind)
 
     def close(self) -> None:
         self.bank.close()
 
 
 def build_services(settings: Settings, bank: Bank, clock: Clock | None = None, *,
-                   embedder: Embedder | None = None, model: TextModel | None = None) -> Services:
-    clock = clock or Clock.from_env()
-    decay = DecayParams(tau_days=settings.tau_days, threshold=settings.archive_threshold)
-    memory = MemoryService(bank, clock, decay)
-    services = Services(settings=settings, clock=clock, bank=bank, memory=memory,
-                        _embedder=embedder, _model=model)
-    from .embedding_service import attach
-
-    attach(services)  # remember/edit embed on write when the embedder is already loaded
-    return services
+                   model: TextModel | None = None, embedder: Embedder | None = None,
+                   retriever_factory: RetrieverFactory | None = None,
+                   embed_on_write: bool = True) -> Services:
+    """The composition root. Tests and benchmarks pass their seams here, never afterwards."""
+    return Services(settings, bank, clock or Clock.from_env(), model=model, embedder=embedder,
+                    retriever_factory=retriever_factory, embed_on_write=embed_on_write)

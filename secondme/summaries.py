@@ -36,7 +36,13 @@ from storage import summaries as store
 
 from .clock import from_iso, to_iso
 from .embeddings import Embedder
-from .extractive import central_sentences, check_summary, clean_generation, split_sentences
+from .extractive import (
+    central_sentences,
+    check_summary,
+    clean_generation,
+    copies_one,
+    extractive_text,
+)
 from .forgetting import Selection
 from .llm.base import TextModel
 from .periods import Period, day_period, label_for, month_period, week_period
@@ -321,8 +327,17 @@ class Summarizer:
     def compose(self, period: Period, sources: list[Source]) -> tuple[str, str, str | None]:
         usable = [s for s in sources if s.text.strip()]
         source_text = "\n".join(s.text for s in usable)
+        # What a summary may name without a source spelling it: the person, the period
+        # and the periods it is made of.
+        label = label_for(period.level, period.key, period.start, period.end)
+        allowed = [self.name, label, *(s.label for s in usable if s.label not in ("Fact", "Note"))]
         if self.model is not None and usable:
             prompt = self._prompt(period, usable)
+            # A week and a month of the same days get near-identical prompts: no level
+            # may repeat another's text.
+            taken = [s.text for s in usable] if period.level not in ("session", "day") else []
+            taken += [row["text"] for row in store.list_summaries(self.services.bank.db())
+                      if (row["level"], row["period_key"]) != (period.level, period.key)]
             for attempt in range(2):
                 try:
                     raw = "".join(self.model.stream(
@@ -332,16 +347,21 @@ class Summarizer:
                     self._reject(f"model error: {type(exc).__name__}")
                     break
                 text = clean_generation(self._join_name(raw))
-                reason = check_summary(text, source_text, allowed_names=[self.name])
+                reason = check_summary(text, source_text, allowed_names=allowed)
+                if reason is None and copies_one(text, taken):
+                    reason = "copies one source"  # a higher level summarises, never repeats
                 if reason is None:
                     self.counts.llm += 1
                     return text, "llm", self.model.info.name
                 self._reject(reason)
-        sentences = [sentence for s in usable for sentence in split_sentences(s.text)]
-        chosen = central_sentences(sentences, self.embedder(), SENTENCES[period.level])
         self.counts.extractive += 1
-        text = " ".join(chosen) or "(nothing recorded)"
-        return text, "extractive", None
+        return self.extractive(period, usable), "extractive", None
+
+    def extractive(self, period: Period, usable: list[Source]) -> str:
+        """Sentences taken from the sources: true by construction (see `extractive_text`)."""
+        return extractive_text(period.level, f"{period.start:%B}",
+                               [(s.type, s.label, s.text) for s in usable], self.embedder(),
+                               SENTENCES[period.level])
 
     def _reject(self, reason: str) -> None:
         self.counts.llm_rejected += 1

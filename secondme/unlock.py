@@ -17,7 +17,10 @@ from storage import (
 )
 from storage.bank import BankPaths
 
+from .clock import Clock
+from .config import Settings
 from .errors import UserError
+from .services import Services, build_services
 
 KEYRING_SERVICE = "secondme"
 # Backends that would keep the data key in plaintext, or nowhere.
@@ -134,3 +137,79 @@ def open_bank(home: Path, passphrase_file: Path | None, prompt: PassphrasePrompt
 def init_bank(home: Path, passphrase_file: Path | None, prompt: PassphrasePrompt | None) -> Bank:
     passphrase = resolve_passphrase(passphrase_file, prompt, confirm=True)
     return create_bank(home, passphrase, kdf_params())
+
+
+# -- the TUI's unlock screen ------------------------------------------------------
+ServicesBuilder = Callable[[Bank], Services]
+
+
+class BankOpener:
+    """What the unlock screen may do with one home folder, and nothing more.
+
+    Built by the CLI from its options (`--home`, `--passphrase-file`, `--now`, `--model`);
+    the TUI gets it ready-made. `build` turns an unlocked bank into services (tests pass
+    one with fakes); it defaults to `build_services(settings, bank, clock)`.
+    """
+
+    def __init__(self, home: Path, settings: Settings, passphrase_file: Path | None,
+                 clock: Clock, *, build: ServicesBuilder | None = None) -> None:
+        self.home = home
+        self.settings = settings
+        self.passphrase_file = passphrase_file
+        self.clock = clock
+        self._build = build or self._default_build
+        self._services: Services | None = None
+
+    def _default_build(self, bank: Bank) -> Services:
+        return build_services(self.settings, bank, self.clock)
+
+    @property
+    def exists(self) -> bool:
+        from storage.halfmade import is_half_made
+
+        paths = BankPaths(self.home)   # a half-made restore is finished by unlocking it
+        return paths.db.exists() or is_half_made(paths.db, paths.key)
+
+    def _adopt(self, bank: Bank) -> Services:
+        self.close()
+        self._services = self._build(bank)
+        return self._services
+
+    def unlock(self, passphrase: str) -> Services:
+        """Raises storage.WrongPassphrase (before the DB is touched) on a wrong passphrase."""
+        return self._adopt(unlock_bank(self.home, passphrase))
+
+    def create(self, passphrase: str) -> Services:
+        try:
+            bank = create_bank(self.home, passphrase, kdf_params())
+        except OSError as exc:   # the folder cannot be made there: the person picks another
+            raise UserError(f"cannot create a memory bank in {self.home}: "
+                            f"{exc.strerror or exc}") from exc
+        return self._adopt(bank)
+
+    def preset(self) -> Services | None:
+        """Services without asking, when a passphrase file, SECONDME_PASSPHRASE or the keyring
+        already provides the key; else None (the unlock screen asks)."""
+        if self.passphrase_file is not None or os.environ.get("SECONDME_PASSPHRASE"):
+            passphrase = resolve_passphrase(self.passphrase_file, None)
+            return self.unlock(passphrase) if self.exists else self.create(passphrase)
+        if self.exists and self.settings.use_keyring:
+            from storage import read_db_id
+
+            bank = unlock_from_keyring(self.home, read_db_id(self.home))
+            if bank is not None:
+                return self._adopt(bank)
+        return None
+
+    def keyring_offered(self) -> bool:
+        """Only when the user opted in (config `use_keyring = true`) and a safe backend exists."""
+        return self.settings.use_keyring and keyring_available()
+
+    def store_in_keyring(self, services: Services) -> str:
+        return store_in_keyring(services.bank)
+
+    def close(self) -> None:
+        """Closes the services this opener made last (idempotent; the app may have already)."""
+        services, self._services = self._services, None
+        if services is not None:
+            services.close()

@@ -9,6 +9,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from . import evidence
 from .records import MEMORY_KINDS, TRUST_LEVELS, Memory
 from .sqlcipher import sqlite_utils
 from .text import QUERY_WORDS, STOPWORDS
@@ -74,6 +75,9 @@ def insert(db: sqlite_utils.Database, record: dict[str, Any]) -> int:
     row = dict(record)
     row["text"] = clean_text(row["text"])
     row.setdefault("content_hash", content_hash(row["text"]))
+    if row["kind"] == "turn" and "person_text" not in row:   # importers: split by speaker
+        row["person_text"] = evidence.person_words(row["text"])
+    row.setdefault("evidence", evidence.weight(row["kind"], row["trust"], row.get("person_text")))
     for key in ("source_ref", "meta"):
         if not isinstance(row.get(key, "{}"), str):
             row[key] = json.dumps(row[key], ensure_ascii=False, sort_keys=True)
@@ -129,6 +133,11 @@ def update(db: sqlite_utils.Database, memory_id: int, **changes: Any) -> None:
     db.execute(f"UPDATE memories SET {sets} WHERE id = ?", [*changes.values(), memory_id])
 
 
+# The person's words (search_text) count fully; the rest of a turn (the assistant's reply)
+# only a little, so it can tip a tie but never outrank the person's own statement.
+BM25 = "bm25(memories_fts, 1.0, 0.2)"
+
+
 def bm25_search(db: sqlite_utils.Database, query: str, *, limit: int = 50,
                 include_archived: bool = False,
                 kinds: Iterable[str] | None = None) -> list[tuple[int, float]]:
@@ -148,8 +157,8 @@ def bm25_search(db: sqlite_utils.Database, query: str, *, limit: int = 50,
     offset = 0
     while len(out) < limit:
         ranked = db.execute(
-            "SELECT rowid, -bm25(memories_fts) FROM memories_fts WHERE memories_fts MATCH ? "
-            "ORDER BY bm25(memories_fts) LIMIT ? OFFSET ?", [match, page, offset]).fetchall()
+            f"SELECT rowid, -{BM25} FROM memories_fts WHERE memories_fts MATCH ? "
+            f"ORDER BY {BM25} LIMIT ? OFFSET ?", [match, page, offset]).fetchall()
         if not ranked:
             break
         meta = _state_kind(db, [r[0] for r in ranked])
@@ -233,17 +242,19 @@ def iter_embeddings(db: sqlite_utils.Database, model: str,
 
 def missing_embeddings(db: sqlite_utils.Database, model: str, limit: int,
                        after_id: int = 0) -> list[tuple[int, str]]:
-    """(id, text) of memories without a vector from `model`, in id order after `after_id`.
+    """(id, search_text) of memories without a vector from `model`, in id order after `after_id`.
+
+    The search text is what gets embedded: the person's side of a turn, else the text.
 
     Two index-friendly halves (no vector yet; a vector from another model) instead of one
     OR, so a bank of 100k embedded memories answers "nothing to do" without a table scan.
     """
     fresh = db.execute(
-        "SELECT id, text FROM memories WHERE embedding_model IS NULL AND id > ? "
+        "SELECT id, search_text FROM memories WHERE embedding_model IS NULL AND id > ? "
         "ORDER BY id LIMIT ?", [after_id, limit]).fetchall()
     stale = db.execute(
-        "SELECT id, text FROM memories WHERE embedding_model > ? AND id > ? "
-        "UNION ALL SELECT id, text FROM memories WHERE embedding_model < ? AND id > ? "
+        "SELECT id, search_text FROM memories WHERE embedding_model > ? AND id > ? "
+        "UNION ALL SELECT id, search_text FROM memories WHERE embedding_model < ? AND id > ? "
         "ORDER BY id LIMIT ?", [model, after_id, model, after_id, limit]).fetchall()
     merged = sorted({r[0]: r[1] for r in [*fresh, *stale]}.items())
     return merged[:limit]
@@ -258,11 +269,11 @@ def count_missing_embeddings(db: sqlite_utils.Database, model: str) -> int:
 
 def set_embedding(db: sqlite_utils.Database, memory_id: int, blob: bytes, model: str,
                   expected_text: str | None = None) -> bool:
-    """Stores a vector; with `expected_text`, only if the text was not edited meanwhile."""
+    """Stores a vector; with `expected_text` (the search text embedded), only if unedited."""
     sql = "UPDATE memories SET embedding = ?, embedding_model = ? WHERE id = ?"
     args: list[Any] = [blob, model, memory_id]
     if expected_text is not None:
-        sql += " AND text = ?"
+        sql += " AND search_text = ?"
         args.append(expected_text)
     return db.execute(sql, args).rowcount > 0
 
@@ -366,3 +377,17 @@ def scrub_deleted_text(db: sqlite_utils.Database) -> None:
         db.execute("INSERT INTO memories_fts(memories_fts) VALUES ('optimize')")
     finally:
         db.execute(f"PRAGMA secure_delete = {int(previous)}")
+
+
+def turn_refs(db: sqlite_utils.Database, session_id: str) -> list[str | None]:
+    """The raw source_ref JSON of a session's turn memories."""
+    return [r[0] for r in db.execute(
+        "SELECT source_ref FROM memories WHERE session_id = ? AND kind = 'turn'",
+        [session_id]).fetchall()]
+
+
+def fading_candidates(db: sqlite_utils.Database, after_id: int, limit: int) -> list[int]:
+    """Ids of active, unpinned memories after `after_id`, in id order (decay pages)."""
+    return [r[0] for r in db.execute(
+        "SELECT id FROM memories WHERE state = 'active' AND pinned = 0 AND id > ? "
+        "ORDER BY id LIMIT ?", [after_id, limit]).fetchall()]

@@ -301,3 +301,16 @@ def apply(db: sqlite_utils.Database) -> list[str]:
     if pending:
         migrations.apply(db)
     return pending
+
+
+@migrations()
+def m007_turn_trust(db: sqlite_utils.Database) -> None:
+    """Turns are searched by the person's words; questions and assistant text weigh less."""
+    from . import evidence
+
+    db.execute("ALTER TABLE memories ADD COLUMN person_text TEXT")
+    db.execute("ALTER TABLE memories ADD COLUMN evidence REAL NOT NULL DEFAULT 1.0")
+    db.execute("ALTER TABLE memories ADD COLUMN search_text TEXT "
+               "GENERATED ALWAYS AS (coalesce(person_text, text)) VIRTUAL")
+    evidence.rebuild_fts(db, "porter unicode61 remove_diacritics 2")
+    evidence.backfill(db)

@@ -68,3 +68,25 @@ def services(bank, clock, home, fake_model, embedder):
     svc = build_services(settings, bank, clock, embedder=embedder, model=fake_model)
     yield svc
     svc.close()
+
+
+@pytest.fixture
+def unembedded_services(bank, clock, home, fake_model, embedder):
+    """As `services`, but writes get no vector: they wait for the embed job (an import)."""
+    svc = build_services(load_settings(home), bank, clock, embedder=embedder, model=fake_model,
+                         embed_on_write=False)
+    yield svc
+    svc.close()
+
+
+@pytest.fixture
+def make_services(bank, clock, home, fake_model, embedder):
+    """Services over the test bank with other seams, e.g. make_services(model=GatedModel()).
+
+    The fakes are the defaults; `model=None` means "load the configured model" (to test a
+    missing one), and `settings=` replaces the test home's settings."""
+    def make(*, settings=None, **seams):
+        seams.setdefault("model", fake_model)
+        seams.setdefault("embedder", embedder)
+        return build_services(settings or load_settings(home), bank, clock, **seams)
+    return make

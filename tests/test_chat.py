@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from secondme.chat import ChatBusy, ChatSession, user_words
+from secondme.chat import ChatBusy, ChatSession
+from secondme.chat_context import user_words
+from secondme.config import load_settings
 from storage import messages as msgs
 
 from .cli_runner import SECONDME
@@ -64,9 +66,9 @@ def test_memories_left_out_of_the_prompt_are_not_reinforced(services, fake_model
     assert set(result.prompt.memory_ids) | set(result.prompt.dropped_memory_ids) <= set(ids)
 
 
-def test_cancelling_keeps_the_partial_reply_everywhere(services):
+def test_cancelling_keeps_the_partial_reply_everywhere(make_services):
     model = FakeModel(script=[["one ", "two ", "three ", "four"]])
-    services._model = model
+    services = make_services(model=model)
     session = ChatSession(services)
     seen: list[str] = []
 
@@ -144,10 +146,9 @@ def test_no_store_leaves_no_trace(services, fake_model):
     assert services.memory.count(None) == 0
 
 
-def test_without_a_model_the_words_are_still_remembered(services):
-    services._model = None
-    services.settings = services.settings.__class__(
-        **{**services.settings.__dict__, "model": "/nonexistent/model.gguf"})
+def test_without_a_model_the_words_are_still_remembered(make_services, home):
+    services = make_services(model=None,
+                             settings=load_settings(home, model="/nonexistent/model.gguf"))
     session = ChatSession(services)
     with pytest.raises(FileNotFoundError):
         session.reply("My sister Ana moved to Porto.")
@@ -156,19 +157,19 @@ def test_without_a_model_the_words_are_still_remembered(services):
     assert memories == [{"text": "User: My sister Ana moved to Porto.", "kind": "turn"}]
 
 
-def test_a_failing_generation_is_reported_and_the_exchange_kept(services):
+def test_a_failing_generation_is_reported_and_the_exchange_kept(make_services):
     class Broken(FakeModel):
         def stream(self, prompt, **kw):
             yield "par"
             raise RuntimeError("boom")
 
-    services._model = Broken()
+    services = make_services(model=Broken())
     result = ChatSession(services).reply("hello")
     assert result.error == "RuntimeError: boom" and result.text == "par"
 
 
-def test_cancel_from_another_thread_while_streaming(services):
-    services._model = FakeModel(script=[["x"] * 200], delay=0.01)
+def test_cancel_from_another_thread_while_streaming(make_services):
+    services = make_services(model=FakeModel(script=[["x"] * 200], delay=0.01))
     session = ChatSession(services)
     timer = threading.Timer(0.2, session.cancel)
     timer.start()
@@ -223,18 +224,23 @@ def test_ask_json_recalls_an_earlier_message(home):
     assert out["answer"] and out["model"]["device"] in ("CPU", "GPU")
 
 
-def test_cancel_while_still_preparing_stops_before_any_text(services):
-    session = ChatSession(services)
+def test_cancel_while_still_preparing_stops_before_any_text(make_services):
+    from secondme.services import default_retriever
+
     started = threading.Event()
     release = threading.Event()
-    real_recall = session._recall
 
-    def slow_recall(question, in_conversation):
-        started.set()
-        release.wait(5)
-        return real_recall(question, in_conversation)
+    class SlowRetriever:   # recall still running when Esc comes
+        def __init__(self, svc):
+            self.real = default_retriever(svc)
 
-    session._recall = slow_recall
+        def search(self, query, **kw):
+            started.set()
+            release.wait(5)
+            return self.real.search(query, **kw)
+
+    services = make_services(retriever_factory=SlowRetriever)
+    session = ChatSession(services)
     box = {}
     worker = threading.Thread(target=lambda: box.setdefault("r", session.reply("hello")))
     worker.start()

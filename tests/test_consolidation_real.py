@@ -81,7 +81,9 @@ def test_real_model_summaries_and_profile_are_true_to_their_sources(real, model)
             assert summary["model"]
             sources = " ".join(by_id[s["id"]]["text"] if s["type"] == "summary"
                                else real.memory.get(s["id"]).text for s in summary["sources"])
-            assert check_summary(summary["text"], sources, allowed_names=["Ana"]) is None
+            labels = [by_id[s["id"]]["label"] for s in summary["sources"] if s["type"] == "summary"]
+            allowed = ["Ana", summary["label"], *labels]   # what the prompt names
+            assert check_summary(summary["text"], sources, allowed_names=allowed) is None
 
     facts = profile_view(real, history=True)
     assert facts and all(s["verified"] for f in facts for s in f["sources"])

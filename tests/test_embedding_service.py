@@ -32,8 +32,9 @@ def vector_of(services, memory_id: int) -> np.ndarray | None:
     return None if row[0] is None else from_blob(row[0])
 
 
-def make(bank, clock, home, embedder):
-    return build_services(load_settings(home), bank, clock, embedder=embedder)
+def make(bank, clock, home, embedder, *, embed_on_write: bool = True):
+    return build_services(load_settings(home), bank, clock, embedder=embedder,
+                          embed_on_write=embed_on_write)
 
 
 def test_remember_embeds_on_write_when_the_embedder_is_loaded(services):
@@ -55,7 +56,7 @@ def test_no_embedding_on_write_when_loading_would_be_slow(bank, clock, home):
     memory_id = services.memory.remember("quick note")
     assert services.memory.get(memory_id).embedding_model is None
     assert services.embedder().calls == 0
-    assert embed_if_cheap(services, "x", "remember") is None
+    assert embed_if_cheap(services.embedder(), "x", "remember") is None
 
 
 def test_a_failing_embedder_never_loses_the_memory(bank, clock, home):
@@ -68,19 +69,19 @@ def test_a_failing_embedder_never_loses_the_memory(bank, clock, home):
 def test_embed_pending_batches_limits_and_is_idempotent(bank, clock, home):
     services = make(bank, clock, home, UnloadedEmbedder())
     ids = [services.memory.remember(f"memory number {i}") for i in range(25)]
-    assert pending_count(services) == 25
+    assert pending_count(services.memory, services.embedder()) == 25
     batches: list[int] = []
-    assert embed_pending(services, batch_size=10, limit=15, on_batch=batches.append) == 15
+    assert embed_pending(services.memory, services.embedder(), batch_size=10, limit=15, on_batch=batches.append) == 15
     assert batches == [10, 5]
-    assert pending_count(services) == 10
-    assert embed_pending(services, batch_size=4) == 10
-    assert embed_pending(services) == 0
-    assert pending_count(services) == 0
+    assert pending_count(services.memory, services.embedder()) == 10
+    assert embed_pending(services.memory, services.embedder(), batch_size=4) == 10
+    assert embed_pending(services.memory, services.embedder()) == 0
+    assert pending_count(services.memory, services.embedder()) == 0
     memory = services.memory.get(ids[0])
     assert memory.embedding_model == "fake-hashing"
     assert services.memory.history(ids[0])[-1]["action"] == "embed"
     with pytest.raises(ValueError):
-        embed_pending(services, batch_size=0)
+        embed_pending(services.memory, services.embedder(), batch_size=0)
 
 
 def test_a_new_model_re_embeds(bank, clock, home):
@@ -93,8 +94,8 @@ def test_a_new_model_re_embeds(bank, clock, home):
             return "other-model"
 
     other = make(bank, clock, home, Other(dim=32))
-    assert pending_count(other) == 1
-    assert embed_pending(other) == 1
+    assert pending_count(other.memory, other.embedder()) == 1
+    assert embed_pending(other.memory, other.embedder()) == 1
     assert other.memory.get(memory_id).embedding_model == "other-model"
     assert vector_of(other, memory_id).shape == (32,)
 
@@ -107,8 +108,8 @@ def test_edit_re_embeds_when_cheap(services):
     assert after is not None and not np.allclose(before, after)
 
 
-def test_missing_embeddings_query_skips_done_rows(services):
-    services.memory.embed_hook = None
+def test_missing_embeddings_query_skips_done_rows(unembedded_services):
+    services = unembedded_services
     first = services.memory.remember("a")
     second = services.memory.remember("b")
     db = services.bank.db()
@@ -120,11 +121,10 @@ def test_missing_embeddings_query_skips_done_rows(services):
 @pytest.mark.real_model
 def test_real_embedder_vectors_are_stored_encrypted_as_float32(bank, clock, home):
     embedder = real_embedder()
-    services = make(bank, clock, home, embedder)
-    services.memory.embed_hook = None
+    services = make(bank, clock, home, embedder, embed_on_write=False)
     ids = [services.memory.remember(t) for t in
            ("I ran 5 km on April 27th", "My sister Ana lives in Porto", "secret-canary-3391")]
-    assert embed_pending(services, batch_size=2) == 3
+    assert embed_pending(services.memory, services.embedder(), batch_size=2) == 3
     vector = vector_of(services, ids[0])
     assert vector.shape == (384,) and vector.dtype == np.float32
     assert services.memory.get(ids[0]).embedding_model == "all-MiniLM-L6-v2"

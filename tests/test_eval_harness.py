@@ -59,17 +59,17 @@ def test_ingest_takes_the_chat_path(services):
     assert by_turn["t3"].event_at == "2023-05-02T09:30:00"
 
 
-def test_embed_pending_embeds_everything_once(services, embedder):
-    services.memory.embed_hook = None       # as if the embedder was not loaded while chatting
+def test_embed_pending_embeds_everything_once(unembedded_services, embedder):
+    services = unembedded_services
     ingest(services, _conversation())
-    assert embed_pending(services, batch_size=3) == 4
-    assert embed_pending(services) == 0
+    assert embed_pending(services.memory, services.embedder(), batch_size=3) == 4
+    assert embed_pending(services.memory, services.embedder()) == 0
     assert rows.missing_embeddings(services.bank.db(), embedder.name, 10) == []
 
 
 def test_dense_index_ranks_by_cosine(services, embedder):
     turn_of = ingest(services, _conversation())
-    embed_pending(services)
+    embed_pending(services.memory, services.embedder())
     index = DenseIndex.load(services, embedder)
     top = index.top(embedder.encode(["grey kitten called Pixel"])[0], 2)
     assert turn_of[top[0]] == "t4" and len(top) == 2
@@ -159,3 +159,18 @@ def real_embedder():
     from secondme.embeddings import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder()
+
+
+def test_report_has_session_recall_costs_latency_and_abstention(tmp_path):
+    dataset = Dataset("tiny", "generic", [_conversation()])
+    report = evaluate(dataset, HashingEmbedder(), ks=(1, 5), workdir=tmp_path).report()
+    ours = report["retrievers"]["ours"]
+    assert ours["session_recall@5"] == 1.0 and 0.0 <= ours["session_recall@1"] <= 1.0
+    assert report["by_category"]["multi"]["ours"]["session_recall@1"] == 0.5  # one of 2 sessions
+    (conversation,) = report["per_conversation"]
+    assert conversation["id"] == "c1" and conversation["turns"] == 4
+    assert conversation["questions"] == 3
+    assert {"ingest_s", "embed_s", "search_ours_s"} <= set(conversation)
+    assert report["latency_ms"]["queries"] == 3
+    assert report["latency_ms"]["p50"] <= report["latency_ms"]["p95"]
+    assert report["abstention"]["questions"] == 3 and report["abstention"]["unanswerable"] == 0

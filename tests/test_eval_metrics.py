@@ -85,3 +85,16 @@ def test_approx_tokens():
     assert approx_tokens("") == 0
     assert approx_tokens("abc") == 1
     assert approx_tokens("a" * 40) == 10
+
+
+def test_session_recall_counts_sessions_reached_not_turns():
+    from secondme.evaluation.metrics import session_recall_at_k
+
+    outcome = Outcome("q", "1", ("a", "b", "c"), ("x", "a", "y"), (1, 1, 1),
+                      sessions=("s1", "s2", "s9"), gold_sessions=("s2", "s3"))
+    assert session_recall_at_k(outcome, 1) == 0.0
+    assert session_recall_at_k(outcome, 2) == 0.5
+    summary = summarize([outcome], [1, 3])
+    assert summary["session_recall@1"] == 0.0 and summary["session_recall@3"] == 0.5
+    with pytest.raises(ValueError):
+        session_recall_at_k(Outcome("q", "1", ("a",), ("a",)), 1)

@@ -94,7 +94,7 @@ def test_the_issue_chat_gives_a_profile_with_the_right_attributes(bank, home):
 
 
 async def test_the_app_greets_and_prompts_with_the_name_the_person_told(services, fake_model):
-    from textual.widgets import Input, Label
+    from textual.widgets import Label
 
     from tui.app import SecondMeApp
     from tui.screens.chat import ChatScreen
@@ -110,7 +110,7 @@ async def test_the_app_greets_and_prompts_with_the_name_the_person_told(services
         welcome = app.screen.query_one("#welcome", Label)
         assert str(welcome.render()).startswith("Hello Sam.")
         await asyncio.to_thread(app.screen.loaded.wait, 10)
-        app.screen.query_one("#prompt", Input).value = "hi"
+        app.screen.query_one("#prompt").text = "hi"
         await pilot.press("enter")
         await app.workers.wait_for_complete()
         await pilot.pause()

@@ -272,7 +272,7 @@ def test_imported_notes_are_embedded_later_and_found_by_the_real_retriever(bank,
     import_paths(services, [vault, ASSETS / "sample-chatgpt.json"])
     missing = rows(services, "SELECT count(*) AS n FROM memories WHERE embedding IS NULL")
     assert missing[0]["n"] == services.memory.count(None)
-    assert embed_pending(services) == missing[0]["n"]
+    assert embed_pending(services.memory, services.embedder()) == missing[0]["n"]
     hits = services.retriever().search("Which city did my sister move to?", k=5)
     texts = [h.memory.text for h in hits]
     assert any("Porto" in t and "Mia" in t for t in texts), texts

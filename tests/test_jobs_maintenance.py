@@ -16,8 +16,8 @@ def _run(services, name: str):
     return result
 
 
-def test_embed_gives_every_memory_a_vector(services):
-    services.memory.embed_hook = None          # as if the embedder had not been loaded yet
+def test_embed_gives_every_memory_a_vector(unembedded_services):
+    services = unembedded_services
     ids = [services.memory.remember(f"note number {i} about tea") for i in range(5)]
     result = _run(services, "embed")
     assert result.counts["embedded"] == 5
@@ -34,8 +34,8 @@ def test_decay_archives_faded_memories(services):
     assert services.memory.get(fresh).state == "active"
 
 
-def test_exact_duplicates_fold_into_the_oldest_with_all_provenance(services):
-    services.memory.embed_hook = None
+def test_exact_duplicates_fold_into_the_oldest_with_all_provenance(unembedded_services):
+    services = unembedded_services
     first = services.memory.remember("The spare key is under the blue pot.", trust="user",
                                      source="cli")
     second = services.memory.remember("The spare key is under the blue pot.", trust="import",
@@ -69,10 +69,9 @@ def test_near_duplicates_by_cosine_same_kind_only(services):
     assert mark["last_id"] == c and mark["near_id"] == c
 
 
-def test_near_watermark_waits_for_memories_without_vectors(services):
+def test_near_watermark_waits_for_memories_without_vectors(services, unembedded_services):
     a = services.memory.remember("Lunch with Sam at the noodle bar.")
-    services.memory.embed_hook = None
-    services.memory.remember("Lunch with Sam at the noodle bar!")           # no vector yet
+    unembedded_services.memory.remember("Lunch with Sam at the noodle bar!")  # no vector yet
     _run(services, "dedupe")
     assert job_rows.get_watermark(services.bank.db(), "dedupe")["near_id"] == a
     _run(services, "embed")

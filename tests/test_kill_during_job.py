@@ -41,8 +41,8 @@ TOPICS = ["hiking in the hills", "baking sourdough bread", "a chess tournament",
 def _seed(home: Path) -> set[str]:
     bank = create_bank(home, PASSPHRASE, FAST_KDF)
     svc = build_services(load_settings(home, user_name="Ana"), bank, Clock(datetime(2024, 5, 20)),
-                         embedder=HashingEmbedder())
-    svc.memory.embed_hook = None                     # leave the vectors to the embed job
+                         embedder=HashingEmbedder(),
+                         embed_on_write=False)      # leave the vectors to the embed job
     hashes = set()
     start = datetime(2024, 4, 25, 12)
     for day in range(12):

@@ -165,7 +165,7 @@ async def test_kill_9_mid_call_leaves_the_bank_healthy(home):
     services = seed(home)
     services = build_services(services.settings, services.bank, services.clock,
                               embedder=PosingEmbedder(dim=384))
-    embed_pending(services)
+    embed_pending(services.memory, services.embedder())
     McpAccess(services).grant("test")
     services.close()
     watcher = unlock_bank(home, PASSPHRASE)

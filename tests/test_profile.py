@@ -325,3 +325,12 @@ def test_user_words_of_a_turn_is_the_user_side_else_the_text():
     assert user_words("Ana: I moved.\nstill unpacking\nSecond Me: Nice!", "Ana") == \
         "I moved.\nstill unpacking"
     assert user_words("just a note", "Ana") == "just a note"
+
+
+def test_an_llm_fact_must_be_supported_word_by_word_not_as_a_substring():
+    quote = "Tomorrow I live in Lyon."
+    item = {"subject": "user", "attribute": "lives_in", "category": "identity",
+            "value": "Lyon", "quote": quote}
+    assert check_llm_fact(item, quote) is None
+    assert check_llm_fact({**item, "subject": "Tom"}, quote) == "not supported by the quote"
+    assert check_llm_fact({**item, "value": "Lyo"}, quote) == "not supported by the quote"

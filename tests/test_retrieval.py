@@ -60,7 +60,7 @@ def test_hits_carry_scores_and_provenance(services):
     assert hit.memory.event_at == "2024-04-20T00:00:00"
     public = json.loads(json.dumps(hit.to_public()))
     assert set(public["scores"]) == {"bm25", "cosine", "fused", "retention", "time_match",
-                                     "final"}
+                                     "final", "evidence"}
 
 
 def test_every_kind_is_searched_and_kinds_filter(services):
@@ -70,7 +70,7 @@ def test_every_kind_is_searched_and_kinds_filter(services):
         kinds[kind] = services.memory.remember(f"porto {kind} entry", kind=kind, trust=trust)
     from secondme.embedding_service import embed_pending
 
-    embed_pending(services)  # notes are embedded by the job, not on write
+    embed_pending(services.memory, services.embedder())  # notes are embedded by the job, not on write
     retriever = services.retriever()
     for mode in ("hybrid", "bm25", "dense"):
         assert set(ids_of(retriever.search("porto", k=10, mode=mode))) == set(kinds.values())
@@ -89,8 +89,8 @@ def test_archived_only_when_asked(services):
         assert "archived" in found[0].reasons
 
 
-def test_unembedded_memories_are_still_found_by_keywords(services):
-    services.memory.embed_hook = None
+def test_unembedded_memories_are_still_found_by_keywords(unembedded_services):
+    services = unembedded_services
     memory_id = services.memory.remember("imported chunk about sourdough starters",
                                          kind="note", trust="import")
     hits = services.retriever().search("sourdough")
@@ -142,8 +142,8 @@ def test_equal_relevance_prefers_the_fresher_memory(services):
     assert hits[0].scores.retention > hits[1].scores.retention
 
 
-def test_floor_keeps_a_clearly_relevant_faded_memory_on_top(services):
-    services.memory.embed_hook = None
+def test_floor_keeps_a_clearly_relevant_faded_memory_on_top(unembedded_services):
+    services = unembedded_services
     old = services.memory.remember("passport expires August 2025, renewal form in the folder",
                                    at=datetime(2024, 3, 22))
     fresh = services.memory.remember("bought pens today", at=datetime(2024, 5, 1))
@@ -207,8 +207,8 @@ def test_named_month_and_year(services):
     assert ids_of(retriever.search("visiting grandma last week"))[0] == may24
 
 
-def test_relative_words_are_not_keywords(services):
-    services.memory.embed_hook = None
+def test_relative_words_are_not_keywords(unembedded_services):
+    services = unembedded_services
     said = services.memory.remember("yesterday was a long day", at=datetime(2024, 4, 10))
     did = services.memory.remember("long walk by the sea", at=datetime(2024, 4, 30, 10))
     hits = services.retriever().search("long walk yesterday", mode="bm25")
@@ -303,12 +303,12 @@ def test_fusion_recovers_what_each_signal_misses_fake_embedder(bank, home):
 
 @pytest.mark.real_model
 def test_labeled_set_with_the_real_embedder(bank, home):
-    services = build_services(load_settings(home), bank, Clock(NOW), embedder=real_embedder())
-    services.memory.embed_hook = None
+    services = build_services(load_settings(home), bank, Clock(NOW), embedder=real_embedder(),
+                              embed_on_write=False)
     ids = load_cases(services)
     from secondme.embedding_service import embed_pending
 
-    assert embed_pending(services) == len(MEMORIES)
+    assert embed_pending(services.memory, services.embedder()) == len(MEMORIES)
     retriever = services.retriever()
     k = 3
     ranks = {mode: {c.query: rank_of(retriever, c, ids, mode, k) for c in CASES}
@@ -344,12 +344,12 @@ def test_fusion_beats_each_signal_on_real_annotated_chats(tmp_path):
     for n, conversation in enumerate(conversations):
         bank = create_bank(tmp_path / f"b{n}", "pw", FAST_KDF)
         services = build_services(load_settings(tmp_path / f"b{n}"), bank,
-                                  Clock(conversation.now), embedder=real_embedder())
-        services.memory.embed_hook = None
+                                  Clock(conversation.now), embedder=real_embedder(),
+                                  embed_on_write=False)
         try:
             turn = {t.id: services.memory.remember(t.text, at=t.at, kind="turn", source="chat")
                     for t in conversation.turns}
-            embed_pending(services)
+            embed_pending(services.memory, services.embedder())
             retriever = services.retriever()
             for question in conversation.questions:
                 if not question.evidence:
@@ -368,10 +368,10 @@ def test_fusion_beats_each_signal_on_real_annotated_chats(tmp_path):
     assert found["hybrid"] >= max(found["bm25"], found["dense"]), found
 
 
-def test_near_stopwords_are_pruned_in_large_banks(services, monkeypatch):
+def test_near_stopwords_are_pruned_in_large_banks(unembedded_services, monkeypatch):
     from storage import memories as rows
 
-    services.memory.embed_hook = None
+    services = unembedded_services
     for i in range(30):
         services.memory.remember(f"really a common day number {i}")
     rare = services.memory.remember("really rare zephyr sighting")

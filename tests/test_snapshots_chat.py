@@ -63,25 +63,29 @@ class FixedRetriever:
                 for n, (i, scores) in enumerate(self.scored[:k], 1)]
 
 
-def plant(services) -> None:
+def planted(make_services):
+    """Services with two memories about Ana, recalled with fixed scores."""
     from datetime import datetime
 
+    scored: list[tuple[int, Scores]] = []
+    services = make_services(retriever_factory=lambda svc: FixedRetriever(svc, scored))
     first = services.memory.remember("My sister Ana moved to Porto last spring.", source="cli",
                                      at=datetime(2024, 4, 12, 18, 30))
     second = services.memory.remember("Ana's new flat in Porto has a view of the river.",
                                       source="cli", at=datetime(2024, 4, 20, 9, 0))
-    services._retriever = FixedRetriever(services, [
+    scored += [
         (first, Scores(bm25=3.21, cosine=0.71, fused=0.9, retention=0.84, final=0.76)),
         (second, Scores(bm25=None, cosine=0.44, fused=0.5, retention=0.9, final=0.45)),
-    ])
+    ]
+    return services
 
 
 class TestChat:
     def test_empty_chat_80x24(self, snap_compare, services):
         assert snap_compare(chat_app(services), run_before=settle, terminal_size=(80, 24))
 
-    def test_after_a_reply_80x24(self, snap_compare, services, fake_model):
-        plant(services)
+    def test_after_a_reply_80x24(self, snap_compare, make_services, fake_model):
+        services = planted(make_services)
         fake_model.script = [["She lives in **Porto**, ", "by the river."]]
 
         async def run_before(pilot):
@@ -90,8 +94,8 @@ class TestChat:
 
         assert snap_compare(chat_app(services), run_before=run_before, terminal_size=(80, 24))
 
-    def test_recall_panel_open_80x24(self, snap_compare, services, fake_model):
-        plant(services)
+    def test_recall_panel_open_80x24(self, snap_compare, make_services, fake_model):
+        services = planted(make_services)
         fake_model.script = [["She lives in Porto."]]
 
         async def run_before(pilot):
@@ -102,8 +106,8 @@ class TestChat:
 
         assert snap_compare(chat_app(services), run_before=run_before, terminal_size=(80, 24))
 
-    def test_after_a_reply_120x40(self, snap_compare, services, fake_model):
-        plant(services)
+    def test_after_a_reply_120x40(self, snap_compare, make_services, fake_model):
+        services = planted(make_services)
         fake_model.script = [["Hello! Tell me more about your day."],
                              ["She lives in Porto. You told me on 12 April."]]
 

@@ -71,8 +71,10 @@ class FixedRetriever:
         return hits
 
 
-def test_search(snap_compare, services):
+def test_search(snap_compare, make_services):
+    shown: list[int] = []
+    services = make_services(retriever_factory=lambda svc: FixedRetriever(svc, shown))
     ids = seed_views(services)
-    services._retriever = FixedRetriever(services, [ids["race"], ids["porto"], ids["today"]])
+    shown += [ids["race"], ids["porto"], ids["today"]]
     assert snap_compare(ViewApp(lambda: SearchScreen(services, query="half marathon")),
                         run_before=settle, terminal_size=SIZE)

@@ -106,12 +106,13 @@ def test_the_cli_opens_a_half_made_home_instead_of_contradicting_itself(home):
 
 
 def test_the_tui_offers_to_unlock_a_half_made_home_not_to_create_over_it(bank, home):
-    from secondme.cli.app import CliState
-    from secondme.cli.chat import BankOpener
+    from secondme.clock import Clock
+    from secondme.config import load_settings
+    from secondme.unlock import BankOpener
 
     bank.close()
     _half_made(home, "memory.db.restoring")
-    opener = BankOpener(CliState(home=home, passphrase_file=None, now=None, model=None))
+    opener = BankOpener(home, load_settings(home), None, Clock())
     assert opener.exists
     opener.unlock(PASSPHRASE).close()
     assert (home / "memory.db").exists()

@@ -274,3 +274,94 @@ def test_forgetting_a_source_deletes_the_versions_up_the_chain(ana):
     assert "Mount Rigi" not in new_day["text"] and "risotto" in new_day["text"]
     assert len(store.sources(svc.bank.db(), new_day["id"])) == 1
     assert all("Mount Rigi" not in s["text"] for s in summaries_view(svc, history=True))
+
+
+# -- faithfulness (issue 15.1) -------------------------------------------------------------------
+def test_a_toothache_no_source_mentions_is_never_stored(ana):
+    svc, model = ana([[" went hiking on Mount Rigi with her younger sister Lea despite a toothache."]] * 2)
+    turn(svc, "I went hiking on Mount Rigi with my younger sister Lea.", datetime(2024, 5, 7, 10))
+    counts = summarize(svc, model)
+    day = store.current(svc.bank.db(), "day", "2024-05-07")
+    assert day["method"] == "extractive" and "toothache" not in day["text"]
+    assert counts.reasons.get("states something the sources don't") == 2
+
+
+def test_a_younger_sister_never_becomes_an_older_sister(ana):
+    svc, model = ana([[" went hiking on Mount Rigi with her older sister Lea."]])
+    turn(svc, "I went hiking on Mount Rigi with my younger sister Lea.", datetime(2024, 5, 7, 10))
+    turn(svc, "Then I cooked risotto with mushrooms.", datetime(2024, 5, 7, 19))
+    counts = summarize(svc, model)
+    day = store.current(svc.bank.db(), "day", "2024-05-07")
+    assert "older" not in day["text"] and day["method"] == "extractive"
+    assert counts.reasons.get("changes a relation") == 1
+
+
+def test_no_two_levels_share_a_text_even_with_a_single_child(ana):
+    svc, model = ana()
+    seed(svc)                        # April has one day: its month must not copy that day
+    summarize(svc, model)
+    texts = [s["text"] for s in summaries_view(svc)]
+    assert len(texts) == len(set(texts)) == 5
+    month = store.current(svc.bank.db(), "month", "2024-04")
+    assert month["text"].startswith("In April: ")
+
+
+def test_a_week_and_a_month_made_of_the_same_days_still_differ(ana):
+    svc, model = ana(now=datetime(2024, 5, 8))
+    turn(svc, "I repaired the old bicycle in the garage.", datetime(2024, 4, 8, 10))
+    turn(svc, "I baked bread with rosemary for the neighbours.", datetime(2024, 4, 9, 10))
+    summarize(svc, model)
+    texts = [s["text"] for s in summaries_view(svc)]
+    assert len(texts) == len(set(texts)) == 5             # 2 days, week 15, April, life
+
+
+def test_an_llm_parent_that_copies_its_only_child_is_rejected(ana):
+    from secondme.summaries import Source
+
+    svc, model = ana([[" went hiking on Mount Rigi with her sister Lea."]] * 2)
+    day = "Ana went hiking on Mount Rigi with her sister Lea."
+    child = Source("summary", 1, "1", text=day, label="29 April")
+    summarizer = Summarizer(svc, model=model, embedder=svc.embedder)
+    text, method, _ = summarizer.compose(month_period(date(2024, 4, 1)), [child])
+    assert method == "extractive" and text == "In April: " + day
+    assert summarizer.counts.reasons == {"copies one source": 2}
+
+
+def test_the_life_summary_is_a_portrait_of_facts_and_periods(ana):
+    svc, model = ana(now=datetime(2024, 6, 12))
+    svc.memory.remember("My name is Ana.", at=datetime(2024, 4, 2, 12))
+    turn(svc, "I started learning the cello in April.", datetime(2024, 4, 10, 10))
+    turn(svc, "I played my first cello piece for friends.", datetime(2024, 6, 11, 10))
+    from secondme.profile import ProfileBuilder
+
+    ProfileBuilder(svc, use_llm=False).run()
+    summarize(svc, model)
+    life = store.current(svc.bank.db(), "life", "life")["text"]
+    assert "April 2024: " in life and "11 June: " in life
+    assert "cello" in life and life.count(".") >= 3
+
+
+def test_central_sentences_of_a_huge_day_stay_small():
+    sizes = []
+
+    class Counting(HashingEmbedder):
+        def encode(self, texts):
+            sizes.append(len(texts))
+            return super().encode(texts)
+
+    sentences = [f"Run number {i} was 5 km along the river path." for i in range(20_000)]
+    chosen = central_sentences(sentences, Counting(), 3)
+    assert len(chosen) == 3 and set(chosen) <= set(sentences)
+    assert sizes == [400]            # an even spread, not a 20,000² similarity matrix
+
+
+def test_an_llm_month_that_repeats_its_week_word_for_word_is_rejected(ana):
+    same = [" repaired the old bicycle and baked bread with rosemary."]
+    svc, model = ana([same] * 20, now=datetime(2024, 5, 8))
+    turn(svc, "I repaired the old bicycle in the garage.", datetime(2024, 4, 8, 10))
+    turn(svc, "I baked bread with rosemary for the neighbours.", datetime(2024, 4, 9, 10))
+    summarize(svc, model)
+    texts = [s["text"] for s in summaries_view(svc)]
+    assert len(texts) == len(set(texts)) == 5
+    assert store.current(svc.bank.db(), "week", "2024-W15")["method"] == "llm"
+    assert store.current(svc.bank.db(), "month", "2024-04")["method"] == "extractive"

@@ -9,15 +9,20 @@ import time
 import pytest
 from textual.widgets import Input, Markdown, OptionList
 
+from secondme.clock import Clock
 from secondme.config import load_settings
+from secondme.services import build_services
+from secondme.unlock import BankOpener
 from storage import messages as msgs
 from tui.app import SecondMeApp
 from tui.messages import ReplyFinished
 from tui.screens.chat import ChatScreen
+from tui.screens.inspector import MemoryInspectorScreen
+from tui.screens.timeline import TimelineScreen
 from tui.screens.unlock import UnlockScreen
 from tui.widgets.message import MessageView
 from tui.widgets.prompt import PromptInput
-from tui.widgets.recall import MemoryDetail, RecallPanel
+from tui.widgets.recall import RecallPanel
 from tui.widgets.status import StatusBar
 
 from .fakes import FakeModel
@@ -76,9 +81,9 @@ async def test_send_streams_the_reply_into_the_transcript(services, fake_model):
         assert "scheduler: off" in str(status.render())
 
 
-async def test_escape_mid_stream_keeps_the_partial_reply(services):
+async def test_escape_mid_stream_keeps_the_partial_reply(make_services):
     model = FakeModel(script=[[f"w{i} " for i in range(200)]], delay=0.02)
-    services._model = model
+    services = make_services(model=model)
     app = chat_app(services)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
@@ -96,14 +101,7 @@ async def test_escape_mid_stream_keeps_the_partial_reply(services):
         assert not app.screen.generating
 
 
-@pytest.mark.parametrize("inspector", [True, False])
-async def test_recall_panel_lists_a_planted_memory_and_opens_it(services, fake_model, inspector,
-                                                                 monkeypatch):
-    import tui.app as tui_app
-
-    real_view_class = tui_app.view_class
-    if not inspector:   # the fallback when the inspector view is not installed
-        monkeypatch.setattr(tui_app, "view_class", lambda name: None)
+async def test_recall_panel_lists_a_planted_memory_and_opens_it(services, fake_model):
     planted = services.memory.remember("My sister Ana moved to Porto last spring.",
                                        source="cli")
     app = chat_app(services)
@@ -122,12 +120,8 @@ async def test_recall_panel_lists_a_planted_memory_and_opens_it(services, fake_m
         options.highlighted = 0
         await pilot.press("enter")
         await pilot.pause()
-        if inspector:
-            assert isinstance(app.screen, real_view_class("inspector"))
-            assert app.screen.memory_id == planted
-        else:
-            assert isinstance(app.screen, MemoryDetail)
-            assert app.screen.item.hit.memory.id == planted
+        assert isinstance(app.screen, MemoryInspectorScreen)
+        assert app.screen.memory_id == planted
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, ChatScreen)
@@ -146,8 +140,8 @@ class GatedModel(FakeModel):
         yield from super().stream(prompt, **kw)
 
 
-async def test_panel_toggle_new_conversation_and_busy_guard(services):
-    services._model = model = GatedModel()
+async def test_panel_toggle_new_conversation_and_busy_guard(make_services):
+    services = make_services(model=(model := GatedModel()))
     app = chat_app(services)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
@@ -174,9 +168,9 @@ async def test_panel_toggle_new_conversation_and_busy_guard(services):
         assert app.screen.session.session_id != first_session
 
 
-async def test_model_loads_in_the_background_and_failure_is_shown(services):
-    services._model = None
-    services.settings = load_settings(services.settings.home, model="/nonexistent/m.gguf")
+async def test_model_loads_in_the_background_and_failure_is_shown(make_services, home):
+    services = make_services(model=None,
+                             settings=load_settings(home, model="/nonexistent/m.gguf"))
     app = chat_app(services)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
@@ -198,34 +192,18 @@ async def test_command_palette_has_chat_commands_and_no_screenshot(services):
         assert "Screenshot" not in titles
 
 
-async def test_optional_views_are_hidden_until_installed(services, monkeypatch):
-    from textual.screen import Screen
-
-    import tui.app as tui_app
-
+async def test_views_wait_for_the_unlock(services):
     app = chat_app(services)
-    monkeypatch.setattr(tui_app, "view_class", lambda name: None)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
-        assert app.check_action("open_view", ("timeline",)) is False
-
-        class FakeTimeline(Screen):
-            def __init__(self, services):
-                super().__init__()
-                self.services = services
-
-        monkeypatch.setattr(tui_app, "view_class",
-                            lambda name: FakeTimeline if name == "timeline" else None)
         assert app.check_action("open_view", ("timeline",)) is True
         await pilot.press("f2")
         await pilot.pause()
-        assert isinstance(app.screen, FakeTimeline) and app.screen.services is services
+        assert isinstance(app.screen, TimelineScreen) and app.screen.services is services
+    assert SecondMeApp(opener=object()).check_action("open_view", ("timeline",)) is False
 
 
-async def test_scheduler_state_shows_in_the_status_bar(services, monkeypatch):
-    import sys
-    import types
-
+async def test_scheduler_state_shows_in_the_status_bar(services):
     class Handle:
         stopped = False
         preempted = 0
@@ -240,10 +218,7 @@ async def test_scheduler_state_shows_in_the_status_bar(services, monkeypatch):
         def shutdown(self):
             Handle.stopped = True
 
-    fake = types.ModuleType("secondme.scheduler")
-    fake.start_background = lambda services: Handle()
-    monkeypatch.setitem(sys.modules, "secondme.scheduler", fake)
-    app = SecondMeApp(services=services, start_scheduler=True)
+    app = SecondMeApp(services=services, start_scheduler=True, scheduler=lambda svc: Handle())
     async with app.run_test(size=(120, 24)) as pilot:
         await settle(app, pilot)
         assert "scheduler: running, last decay ok" in str(app.screen.query_one(StatusBar).render())
@@ -254,27 +229,11 @@ async def test_scheduler_state_shows_in_the_status_bar(services, monkeypatch):
 
 
 # -- unlock -------------------------------------------------------------------------------
-class Opener:
-    """The real BankOpener over a CliState, as `secondme` builds it."""
-
-    def __new__(cls, home, fake_model, embedder):
-        from secondme.cli.app import CliState
-        from secondme.cli.chat import BankOpener
-        from secondme.services import build_services
-
-        st = CliState(home=home, passphrase_file=None, now="2024-05-01T12:00:00", model=None)
-        opener = BankOpener(st)
-        original = opener._adopt
-
-        def adopt(bank):   # same as the real one, with fakes instead of the real model
-            services = original(bank)
-            st._services = build_services(services.settings, bank, services.clock,
-                                          embedder=embedder, model=fake_model)
-            return st._services
-
-        opener._adopt = adopt
-        opener.state = st
-        return opener
+def Opener(home, fake_model, embedder) -> BankOpener:
+    """The real BankOpener, as `secondme` builds it, with fakes for the model and embedder."""
+    settings, clock = load_settings(home), Clock.from_env("2024-05-01T12:00:00")
+    return BankOpener(home, settings, None, clock, build=lambda bank: build_services(
+        settings, bank, clock, embedder=embedder, model=fake_model))
 
 
 async def test_first_run_creates_a_bank_with_a_confirmed_passphrase(home, fake_model, embedder):
@@ -294,7 +253,7 @@ async def test_first_run_creates_a_bank_with_a_confirmed_passphrase(home, fake_m
             assert (home / "memory.db").exists()
             assert app.screen.focused is app.screen.query_one("#prompt")
     finally:
-        opener.state.close()
+        opener.close()
 
 
 async def test_unlock_with_a_wrong_then_right_passphrase(bank, home, fake_model, embedder):
@@ -317,26 +276,28 @@ async def test_unlock_with_a_wrong_then_right_passphrase(bank, home, fake_model,
             await settle(app, pilot)
             assert isinstance(app.screen, ChatScreen)
     finally:
-        opener.state.close()
+        opener.close()
 
 
 @pytest.mark.parametrize("env_var", ["SECONDME_PASSPHRASE"])
 def test_preset_passphrase_skips_the_unlock_screen(home, monkeypatch, env_var):
-    from secondme.cli.app import CliState
-    from secondme.cli.chat import BankOpener
+    def opener() -> BankOpener:
+        return BankOpener(home, load_settings(home), None, Clock.from_env(None))
 
     monkeypatch.setenv(env_var, "from-the-environment")
-    st = CliState(home=home, passphrase_file=None, now=None, model=None)
+    first = opener()
     try:
-        services = BankOpener(st).preset()        # first run: creates
+        services = first.preset()                 # first run: creates
         assert services is not None and (home / "memory.db").exists()
-        st.close()
-        assert BankOpener(st).preset() is not None  # then: unlocks
     finally:
-        st.close()
+        first.close()
+    second = opener()
+    try:
+        assert second.preset() is not None        # then: unlocks
+    finally:
+        second.close()
     monkeypatch.delenv(env_var)
-    assert BankOpener(CliState(home=home, passphrase_file=None, now=None, model=None)).preset() \
-        is None
+    assert opener().preset() is None
 
 
 async def test_keyring_checkbox_when_offered_stores_the_key(services):
@@ -368,8 +329,9 @@ async def test_keyring_checkbox_when_offered_stores_the_key(services):
     assert stored == [services]
 
 
-async def test_new_conversation_while_replying_stops_and_clears(services):
-    services._model = FakeModel(script=[[f"w{i} " for i in range(300)]], delay=0.02)
+async def test_new_conversation_while_replying_stops_and_clears(make_services):
+    services = make_services(model=FakeModel(script=[[f"w{i} " for i in range(300)]],
+                                             delay=0.02))
     app = chat_app(services)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)

@@ -31,20 +31,21 @@ async def unlock(app, pilot) -> None:
 
 @contextlib.asynccontextmanager
 async def unlocked_app(bank, home, fake_model, embedder, minutes: int | None = None,
-                       start_scheduler: bool = False):
+                       scheduler=None):
     """The real opener and unlock screen over the test bank, already unlocked."""
     bank.close()
     if minutes is not None:
         write_config(home, minutes)
     opener = Opener(home, fake_model, embedder)
-    app = SecondMeApp(opener=opener, start_scheduler=start_scheduler)
+    app = SecondMeApp(opener=opener, start_scheduler=scheduler is not None,
+                      **({"scheduler": scheduler} if scheduler is not None else {}))
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await unlock(app, pilot)
             assert isinstance(app.screen, ChatScreen)
             yield app, pilot
     finally:
-        opener.state.close()
+        opener.close()
 
 
 async def test_idle_app_locks_drops_the_key_and_unlocks_again(bank, home, fake_model, embedder):
@@ -138,10 +139,8 @@ def test_idle_lock_minutes_comes_from_config_or_environment(home, monkeypatch):
 
 
 async def test_the_new_scheduler_waits_for_the_old_one_to_let_go(bank, home, fake_model,
-                                                                  embedder, monkeypatch):
-    import sys
+                                                                  embedder):
     import threading
-    import types
 
     release = threading.Event()
     started: list = []
@@ -161,11 +160,8 @@ async def test_the_new_scheduler_waits_for_the_old_one_to_let_go(bank, home, fak
             if self is started[0]:
                 release.wait(10)
 
-    fake = types.ModuleType("secondme.scheduler")
-    fake.start_background = Handle
-    monkeypatch.setitem(sys.modules, "secondme.scheduler", fake)
     async with unlocked_app(bank, home, fake_model, embedder,
-                            start_scheduler=True) as (app, pilot):
+                            scheduler=Handle) as (app, pilot):
         assert len(started) == 1 and app.chat.scheduler is started[0]
         app.action_lock()
         await pilot.pause()

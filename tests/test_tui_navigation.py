@@ -78,10 +78,7 @@ def test_recall_scores_are_readable():
     assert "score 2.00" in boosted and "time you named" in boosted
 
 
-async def test_the_status_bar_says_when_a_job_waits_for_the_chat(services, monkeypatch):
-    import sys
-    import types
-
+async def test_the_status_bar_says_when_a_job_waits_for_the_chat(make_services):
     from secondme.jobs.gate import ChatActivity
 
     class Handle:
@@ -97,11 +94,8 @@ async def test_the_status_bar_says_when_a_job_waits_for_the_chat(services, monke
         def shutdown(self):
             pass
 
-    fake = types.ModuleType("secondme.scheduler")
-    fake.start_background = lambda services: Handle()
-    monkeypatch.setitem(sys.modules, "secondme.scheduler", fake)
-    services._model = model = GatedModel()
-    app = SecondMeApp(services=services, start_scheduler=True)
+    services = make_services(model=(model := GatedModel()))
+    app = SecondMeApp(services=services, start_scheduler=True, scheduler=lambda svc: Handle())
     async with app.run_test(size=(140, 24)) as pilot:
         await settle(app, pilot)
         activity = app.screen.activity

@@ -56,10 +56,10 @@ class SlowReader(FakeModel):
         yield from super().stream(prompt, **kw)
 
 
-async def test_a_20000_character_message_shows_at_once_and_is_stored_whole(services):
+async def test_a_20000_character_message_shows_at_once_and_is_stored_whole(make_services):
     long = " ".join(f"word{i % 997} and more about day {i}." for i in range(900))[:20000]
     assert len(long) == 20000
-    services._model = model = SlowReader()
+    services = make_services(model=(model := SlowReader()))
     app = chat_app(services)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(app, pilot)

@@ -23,9 +23,8 @@ def add(services, text: str, vector: np.ndarray, **kwargs) -> int:
 
 
 @pytest.fixture
-def plain(services):
-    services.memory.embed_hook = None  # these tests place their own vectors
-    return services
+def plain(unembedded_services):
+    return unembedded_services   # these tests place their own vectors
 
 
 def test_build_search_and_filters(plain):

@@ -1,17 +1,16 @@
-"""The Second Me Textual app: unlock, then chat. Optional views (timeline, profile,
-search, memory inspector) are pushed when their modules are installed.
+"""The Second Me Textual app: unlock, then chat; the views (timeline, profile, search,
+memory inspector, MCP access, history) are pushed above the chat.
 
 The app receives ready-made pieces from `secondme` (an opener for the bank, or
-services already built); it never composes services itself.
+services already built); it never composes services itself, and never imports the CLI.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from textual import events
@@ -20,14 +19,26 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker
 
-# Optional views, written separately: key → (module, class name).
-VIEWS = {
-    "timeline": ("tui.screens.timeline", "TimelineScreen"),
-    "profile": ("tui.screens.profile", "ProfileScreen"),
-    "search": ("tui.screens.search", "SearchScreen"),
-    "inspector": ("tui.screens.inspector", "MemoryInspectorScreen"),
-    "access": ("tui.screens.mcp_access", "McpAccessScreen"),
-    "history": ("tui.screens.history", "HistoryScreen"),
+from secondme.scheduler import start_background
+from secondme.services import Services
+from secondme.unlock import BankOpener
+
+from .screens.chat import ChatScreen
+from .screens.history import HistoryScreen
+from .screens.inspector import MemoryInspectorScreen
+from .screens.mcp_access import McpAccessScreen
+from .screens.profile import ProfileScreen
+from .screens.search import SearchScreen
+from .screens.timeline import TimelineScreen
+from .screens.unlock import UnlockScreen
+
+VIEWS: dict[str, type[Screen]] = {
+    "timeline": TimelineScreen,
+    "profile": ProfileScreen,
+    "search": SearchScreen,
+    "inspector": MemoryInspectorScreen,
+    "access": McpAccessScreen,
+    "history": HistoryScreen,
 }
 VIEW_HELP = {
     "timeline": "Your memories by date, faded ones too",
@@ -40,14 +51,9 @@ IDLE_CHECK_SECONDS = 15.0
 # What counts as the person being there: typing, clicking, scrolling, pasting.
 ACTIVITY = (events.Key, events.MouseDown, events.MouseScrollUp, events.MouseScrollDown,
             events.Paste)
-
-
-def view_class(name: str) -> type[Screen] | None:
-    module, cls = VIEWS[name]
-    try:
-        return getattr(importlib.import_module(module), cls)
-    except (ImportError, AttributeError):
-        return None
+# Starts the background jobs for unlocked services; returns a handle with status(),
+# preempt() and shutdown() (secondme.scheduler.start_background; tests pass a fake).
+SchedulerStarter = Callable[[Services], Any]
 
 
 class SecondMeApp(App[None]):
@@ -61,14 +67,16 @@ class SecondMeApp(App[None]):
         Binding("f5", "open_view('history')", "History"),
     ]
 
-    def __init__(self, *, opener=None, services=None, start_scheduler: bool = True,
-                 preload: bool = True) -> None:
+    def __init__(self, *, opener: BankOpener | None = None, services: Services | None = None,
+                 start_scheduler: bool = True, preload: bool = True,
+                 scheduler: SchedulerStarter = start_background) -> None:
         super().__init__()
         if opener is None and services is None:
             raise ValueError("the app needs an opener (to unlock) or unlocked services")
         self.opener = opener
         self.services = services
         self.start_scheduler = start_scheduler
+        self.scheduler_starter = scheduler
         self.preload = preload
         self.scheduler: Any = None
         self.chat = None
@@ -81,17 +89,13 @@ class SecondMeApp(App[None]):
         if self.services is not None:
             self._enter_chat(push=True)
         else:
-            from .screens.unlock import UnlockScreen
-
             self.push_screen(UnlockScreen(self.opener))
 
-    def unlocked(self, services) -> None:
+    def unlocked(self, services: Services) -> None:
         self.services = services
         self._enter_chat(push=False)
 
     def _enter_chat(self, *, push: bool) -> None:
-        from .screens.chat import ChatScreen
-
         closing, self._closing_bank = self._closing_bank, None
         waiting = closing is not None and not closing.is_finished
         if not waiting:
@@ -104,7 +108,7 @@ class SecondMeApp(App[None]):
             self.run_worker(self._start_scheduler_after(closing), group="scheduler",
                             exit_on_error=False)
 
-    # -- scheduler (optional module, written separately) ---------------------------------
+    # -- scheduler ---------------------------------------------------------------------
     async def _start_scheduler_after(self, closing: Worker) -> None:
         """After an idle lock the old scheduler may still be finishing a job's unit and
         holds the bank's scheduler lock; the new one starts once it has let go."""
@@ -118,11 +122,8 @@ class SecondMeApp(App[None]):
         if not self.start_scheduler or self.scheduler is not None or self.services is None:
             return
         try:
-            sched = importlib.import_module("secondme.scheduler")
-            self.scheduler = sched.start_background(self.services)
-        except (ImportError, AttributeError):
-            self.scheduler = None
-        except Exception as exc:
+            self.scheduler = self.scheduler_starter(self.services)
+        except Exception as exc:   # e.g. another process holds the jobs: chat without them
             self.scheduler = None
             self.notify(f"Background jobs not started: {exc}", severity="warning")
 
@@ -165,8 +166,6 @@ class SecondMeApp(App[None]):
         """
         if not self.can_lock:
             return
-        from .screens.unlock import UnlockScreen
-
         services, self.services = self.services, None
         chat, self.chat = self.chat, None
         if chat is not None:
@@ -185,23 +184,20 @@ class SecondMeApp(App[None]):
 
     # -- views ---------------------------------------------------------------------------
     def make_view(self, name: str, *args: Any) -> Screen | None:
-        cls = view_class(name)
-        if cls is None or self.services is None:
+        if self.services is None:
             return None
-        return cls(self.services, *args)
+        return VIEWS[name](self.services, *args)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "open_view":
-            if self.services is None:
-                return False                                    # not before unlocking
-            return view_class(str(parameters[0])) is not None   # hidden when not installed
+            return self.services is not None                    # not before unlocking
         return True
 
     def action_open_view(self, name: str) -> None:
         """Views replace each other above the chat, so one Esc always leads back to it."""
         screen = self.make_view(name)
         if screen is None:
-            self.notify(f"The {name} view is not available yet.", severity="warning")
+            self.notify("Unlock first.", severity="warning")
             return
         if self.chat is not None and self.chat in self.screen_stack:
             while self.screen is not self.chat:
@@ -227,9 +223,8 @@ class SecondMeApp(App[None]):
                                 self.action_lock)
         if self.services is not None:
             for name, help_text in VIEW_HELP.items():
-                if view_class(name) is not None:
-                    yield SystemCommand(name.capitalize(), help_text,
-                                        lambda name=name: self.action_open_view(name))
+                yield SystemCommand(name.capitalize(), help_text,
+                                    lambda name=name: self.action_open_view(name))
 
 
 def stop_reply_and_jobs(chat, handle) -> None:
@@ -247,17 +242,16 @@ def close_unlocked(services, chat, handle) -> None:
     services.close()
 
 
-def run_app(cli_state) -> None:
-    """Entry point for `secondme` / `secondme chat`."""
-    from secondme.cli.chat import BankOpener
+def run_app(opener: BankOpener) -> None:
+    """Entry point for `secondme` / `secondme chat`: `opener` comes from the CLI's options."""
     from secondme.hardening import harden_process
 
     harden_process()  # also when the TUI is started without the CLI's main
 
-    opener = BankOpener(cli_state)
     services = opener.preset()   # passphrase file, SECONDME_PASSPHRASE or keyring: no screen
     app = SecondMeApp(opener=opener, services=services)
     try:
         app.run()
     finally:
         app.stop_background()
+        opener.close()

@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from . import chat, core, demo, evaluate, forget, io, jobs, memory, profile, search, timeline  # noqa: F401,E501  (registers commands)
+from . import (  # noqa: F401  (registers commands)
+    chat,
+    core,
+    demo,
+    evaluate,
+    forget,
+    io,
+    jobs,
+    memory,
+    model,
+    profile,
+    search,
+    timeline,
+)
 from .app import app, root_callback
 from .inbox import inbox_app  # noqa: F401  (registers `secondme inbox`)
 from .mcp import mcp_app  # noqa: F401  (registers `secondme mcp`)

@@ -40,15 +40,21 @@ def eval_command(
                                          exists=True, dir_okay=False, readable=True)],
     fmt: Annotated[str, typer.Option("--format", help="locomo, generic, or auto (by shape).")]
     = "auto",
-    k: Annotated[str, typer.Option("--k", help="Cut-offs, comma-separated.")] = "1,5,10",
+    k: Annotated[str, typer.Option("--k", help="Cut-offs, comma-separated.")] = "1,5,10,20",
     limit_samples: Annotated[int | None, typer.Option(
         "--limit-samples", min=1, help="Only the first N conversations.")] = None,
     ablations: Annotated[bool, typer.Option(
         "--ablations", help="Also run our retriever on one signal only (bm25 / dense mode).")]
     = False,
+    answers: Annotated[bool, typer.Option(
+        "--answers", help="Measure the replies: ours vs no memory vs oracle (LoCoMo F1).")]
+    = False,
+    limit_questions: Annotated[int | None, typer.Option(
+        "--limit-questions", min=1, help="With --answers: N questions spread over the file.")]
+    = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Measure retrieval: our retriever vs BM25 alone vs embeddings alone, same memories."""
+    """Measure retrieval (our retriever vs BM25 vs embeddings), or with --answers the replies."""
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -67,6 +73,12 @@ def eval_command(
     if limit_samples is not None:
         dataset.conversations = dataset.conversations[:limit_samples]
     embedder = make_embedder(state(ctx).settings())
+    if answers:
+        from .eval_answers import run_answers
+
+        run_answers(state(ctx).settings(), dataset, embedder, limit_questions=limit_questions,
+                    as_json=as_json)
+        return
     console = Console(stderr=True)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn(), TimeRemainingColumn())

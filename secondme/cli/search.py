@@ -13,23 +13,24 @@ from .app import JsonOpt, NowOpt, app, emit_json, state
 CATCH_UP_LIMIT = 2000
 
 
-def _catch_up(services, quiet: bool) -> int:
+def _catch_up(services, embedder, quiet: bool) -> int:
     """Embeds memories written since the last run (e.g. by `remember`), so dense search sees them.
 
     Returns how many memories are still without a vector (found by keywords only).
     """
     from ..embedding_service import embed_pending, pending_count
 
-    pending = pending_count(services)
+    pending = pending_count(services.memory, embedder)
     if not pending or pending > CATCH_UP_LIMIT:
         return pending
     if quiet:
-        return pending - embed_pending(services)
+        return pending - embed_pending(services.memory, embedder)
     from rich.progress import Progress
 
     with Progress(transient=True, console=_stderr_console()) as progress:
         task = progress.add_task("Embedding new memories", total=pending)
-        stored = embed_pending(services, on_batch=lambda n: progress.advance(task, n))
+        stored = embed_pending(services.memory, embedder,
+                               on_batch=lambda n: progress.advance(task, n))
     return pending - stored
 
 
@@ -37,6 +38,16 @@ def not_embedded_note(count: int) -> str:
     noun = "memory is" if count == 1 else "memories are"
     return (f"{count} {noun} not embedded yet: found by keywords only until "
             "`secondme jobs run embed` has run.")
+
+
+def search_degraded(services, mode: str, not_embedded: int) -> list[str]:
+    """Why this search was less than it asked for (empty when nothing fell back)."""
+    if mode == "bm25":
+        return []
+    degraded = services.degraded()
+    if not_embedded:
+        degraded.append(not_embedded_note(not_embedded))
+    return degraded
 
 
 def _stderr_console():
@@ -60,6 +71,7 @@ def search(
     as_json: JsonOpt = False,
 ) -> None:
     """Search your memories: keywords and meaning, weighted by retention and time."""
+    from ..abstention import judge
     from ..retrieval import MODES
 
     if mode not in MODES:
@@ -69,18 +81,21 @@ def search(
     query = text_or_stdin(query, "search text")
     services = state(ctx).services(now)
     if mode != "bm25":
-        not_embedded = _catch_up(services, quiet=as_json)
+        embedder = services.available_embedder()   # None (and degraded) when it cannot load
+        not_embedded = 0 if embedder is None else _catch_up(services, embedder, quiet=as_json)
     else:
         from ..embedding_service import pending_count
 
-        not_embedded = pending_count(services)
+        not_embedded = pending_count(services.memory, services.embedder())
     hits = services.retriever().search(query, k=k, include_archived=include_archived, mode=mode)
+    degraded = search_degraded(services, mode, not_embedded)
     if as_json:
         emit_json({"query": query, "mode": mode, "now": services.clock.now_iso(),
-                   "not_embedded": not_embedded, "hits": [h.to_public() for h in hits]})
+                   "not_embedded": not_embedded, "degraded": degraded,
+                   "hits": [h.to_public() for h in hits], **judge(hits).to_public()})
         return
-    if not_embedded and mode != "bm25":
-        typer.secho(not_embedded_note(not_embedded), fg=typer.colors.YELLOW)
+    for line in degraded:
+        typer.secho(line, fg=typer.colors.YELLOW)
     if not hits:
         typer.echo("No memories match.")
         return

@@ -23,6 +23,7 @@ import numpy as np
 from storage import FAST_KDF, create_bank
 from storage import memories as rows
 
+from ..abstention import judge
 from ..clock import Clock
 from ..config import load_settings
 from ..embedding_service import embed_pending
@@ -33,7 +34,7 @@ from . import metrics
 from .formats import Conversation, Dataset, Question
 
 RETRIEVERS = ("ours", "bm25", "dense")
-DEFAULT_KS = (1, 5, 10)
+DEFAULT_KS = (1, 5, 10, 20)
 Advance = Callable[[str, int], None]   # (what is happening, units of work just finished)
 
 
@@ -49,6 +50,10 @@ class EvalResult:
     conversations: int = 0
     timings: dict[str, float] = field(default_factory=dict)
     embedder: str = ""
+    latencies_ms: list[float] = field(default_factory=list)   # our retriever, per question
+    per_conversation: list[dict[str, Any]] = field(default_factory=list)
+    # Our retriever's "nothing relevant" verdict per question: (category, confidence, verdict).
+    abstentions: list[tuple[str, float, bool]] = field(default_factory=list)
 
     def _pooled(self, name: str) -> list[metrics.Outcome]:
         return [o for o in self.outcomes[name] if self.dataset.pooled(o.category)]
@@ -85,11 +90,38 @@ class EvalResult:
             "retrievers": {name: pooled[name] for name in RETRIEVERS},
             "by_category": categories,
             "timings_s": {k: round(v, 2) for k, v in self.timings.items()},
+            "latency_ms": _percentiles(self.latencies_ms),
+            "per_conversation": self.per_conversation,
         }
+        if self.abstentions:
+            report["abstention"] = abstention_report(self.abstentions)
         extra = [name for name in names if name not in RETRIEVERS]
         if extra:
             report["variants"] = {name: pooled[name] for name in extra}
         return report
+
+
+def _percentiles(values: Sequence[float]) -> dict[str, float]:
+    if not values:
+        return {}
+    array = np.asarray(values, dtype=np.float64)
+    return {"p50": round(float(np.percentile(array, 50)), 2),
+            "p95": round(float(np.percentile(array, 95)), 2), "queries": len(values)}
+
+
+def abstention_report(rows: Sequence[tuple[str, float, bool]]) -> dict[str, Any]:
+    """How well the verdict separates unanswerable (category 5) from answerable questions."""
+    flagged = [verdict for _, _, verdict in rows]
+    unanswerable = [category == "5" for category, _, _ in rows]
+    true_pos = sum(1 for f, u in zip(flagged, unanswerable, strict=True) if f and u)
+    precision = true_pos / sum(flagged) if any(flagged) else 0.0
+    recall = true_pos / sum(unanswerable) if any(unanswerable) else 0.0
+    return {"questions": len(rows), "unanswerable": sum(unanswerable),
+            "flagged": sum(flagged), "precision": round(precision, 4),
+            "recall": round(recall, 4),
+            "false_alarm_rate": round(sum(1 for f, u in zip(flagged, unanswerable, strict=True)
+                                          if f and not u)
+                                      / max(1, len(rows) - sum(unanswerable)), 4)}
 
 
 def work_units(dataset: Dataset) -> int:
@@ -148,8 +180,10 @@ def _evaluate_conversation(conversation: Conversation, embedder: Embedder, resul
     with tempfile.TemporaryDirectory(prefix="secondme-eval-", dir=workdir) as tmp:
         home = Path(tmp) / "bank"
         bank = create_bank(home, secrets.token_urlsafe(24), FAST_KDF)
+        # Thousands of turns at once are an import, not a chat: vectors are computed in
+        # batches by the product's embed job (same model, several times faster).
         services = build_services(load_settings(home), bank, Clock(conversation.now),
-                                  embedder=embedder)
+                                  embedder=embedder, embed_on_write=False)
         try:
             _run(conversation, services, embedder, result, progress, ablations, variants)
         finally:
@@ -166,6 +200,7 @@ class _Asker:
         self.modes = "mode" in inspect.signature(retriever.search).parameters
         self.turns: dict[int, str | None] = {}
         self.tokens: dict[int, int] = {}
+        self.verdict: tuple[float, bool] | None = None   # last ask's (confidence, nothing)
 
     def ask(self, question: Question, vector: np.ndarray, mode: str | None = None) -> list[int]:
         kwargs: dict[str, Any] = {"k": self.depth}
@@ -173,6 +208,9 @@ class _Asker:
             kwargs["mode"] = mode
         hits = (self.with_vector(question.text, vector, **kwargs) if self.with_vector
                 else self.retriever.search(question.text, **kwargs))
+        if mode is None:
+            found = judge(hits)
+            self.verdict = (found.confidence, found.nothing_relevant)
         for hit in hits:   # facts or summaries would be no turn: they map to None
             self.turns[hit.memory.id] = hit.memory.source_ref.get("dia_id")
             self.tokens[hit.memory.id] = metrics.approx_tokens(hit.memory.text)
@@ -184,19 +222,14 @@ def _run(conversation: Conversation, services: Services, embedder: Embedder,
          variants: dict[str, RetrieverFactory]) -> None:
     label = f"{conversation.id}"
     clock = time.perf_counter()
-    # Thousands of turns at once are an import, not a chat: vectors are computed in batches
-    # by the product's embed job below instead of one encode per remember() (same model,
-    # several times faster). Everything else about the write is the chat path.
-    hook = getattr(services.memory, "embed_hook", None)
-    if hook is not None:
-        services.memory.embed_hook = None
-    try:
-        turn_of = ingest(services, conversation,
-                         on_turn=lambda: progress(f"{label}: remembering", 1))
-    finally:
-        if hook is not None:
-            services.memory.embed_hook = hook
+    before = dict(result.timings)
+    entry: dict[str, Any] = {"id": conversation.id, "turns": len(conversation.turns)}
+    result.per_conversation.append(entry)
+    # Everything about the write is the chat path, except the vectors (embed job below).
+    turn_of = ingest(services, conversation,
+                     on_turn=lambda: progress(f"{label}: remembering", 1))
     clock = _tick(result, "ingest", clock)
+    entry["ingest_s"] = round(result.timings["ingest"] - before.get("ingest", 0.0), 2)
 
     reported = [0]
 
@@ -204,14 +237,16 @@ def _run(conversation: Conversation, services: Services, embedder: Embedder,
         reported[0] += count
         progress(f"{label}: embedding", count)
 
-    embed_pending(services, on_batch=embedded)   # the scheduler's `embed` job, audited
+    embed_pending(services.memory, embedder, on_batch=embedded)   # the `embed` job, audited
     progress(f"{label}: embedding", max(0, len(turn_of) - reported[0]))
     clock = _tick(result, "embed", clock)
+    entry["embed_s"] = round(result.timings["embed"] - before.get("embed", 0.0), 2)
 
     questions = [q for q in conversation.questions if q.evidence]
     if not questions:
         return
     depth = max(result.ks)
+    session_of = {t.id: t.session for t in conversation.turns}
     tokens = {m.id: metrics.approx_tokens(m.text)
               for m in services.memory.get_many(turn_of).values()}
     ours = _Asker(services.retriever(), depth)
@@ -220,10 +255,16 @@ def _run(conversation: Conversation, services: Services, embedder: Embedder,
     vectors = embedder.encode([q.text for q in questions])
     clock = _tick(result, "prepare", clock)
 
+    searched = 0.0
     for index, question in enumerate(questions):
         vector = vectors[index]
         ranked: dict[str, tuple[list[int], _Asker | None]] = {}
         ranked["ours"] = (ours.ask(question, vector), ours)
+        if ours.verdict is not None:
+            result.abstentions.append((question.category, *ours.verdict))
+        now = time.perf_counter()
+        result.latencies_ms.append((now - clock) * 1000.0)
+        searched += now - clock
         clock = _tick(result, "search_ours", clock)
         ranked["bm25"] = ([i for i, _ in rows.bm25_search(services.bank.db(), question.text,
                                                           limit=depth)], None)
@@ -240,11 +281,16 @@ def _run(conversation: Conversation, services: Services, embedder: Embedder,
             ids = ids[:depth]
             extra_turns = asker.turns if asker else {}
             extra_tokens = asker.tokens if asker else {}
+            turns = tuple(turn_of.get(i, extra_turns.get(i)) for i in ids)
             result.outcomes.setdefault(name, []).append(metrics.Outcome(
                 question_id=question.id, category=question.category, gold=question.evidence,
-                ranked=tuple(turn_of.get(i, extra_turns.get(i)) for i in ids),
-                tokens=tuple(tokens.get(i, extra_tokens.get(i, 0)) for i in ids)))
+                ranked=turns, tokens=tuple(tokens.get(i, extra_tokens.get(i, 0)) for i in ids),
+                sessions=tuple(session_of.get(t) if t else None for t in turns),
+                gold_sessions=tuple(sorted({session_of[t] for t in question.evidence
+                                            if t in session_of}))))
         progress(f"{label}: asking", 1)
+    entry["search_ours_s"] = round(searched, 2)
+    entry["questions"] = len(questions)
 
 
 def ingest(services: Services, conversation: Conversation,

@@ -7,6 +7,9 @@ None for a memory that is no turn, e.g. a summary). Gold is the set of evidence 
 from __future__ import annotations
 
 import math
+import re
+import string
+from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -51,6 +54,16 @@ class Outcome:
     gold: tuple[str, ...]
     ranked: tuple[str | None, ...]
     tokens: tuple[int, ...] = ()   # approximate tokens of each retrieved memory, rank order
+    sessions: tuple[str | None, ...] = ()   # session of each retrieved memory, rank order
+    gold_sessions: tuple[str, ...] = ()     # sessions holding the gold evidence
+
+
+def session_recall_at_k(outcome: Outcome, k: int) -> float:
+    """Share of the evidence's sessions that any of the first k retrieved memories comes from."""
+    if not outcome.gold_sessions:
+        raise ValueError("session recall is undefined without gold sessions")
+    wanted = set(outcome.gold_sessions)
+    return len(wanted & set(outcome.sessions[:k])) / len(wanted)
 
 
 def summarize(outcomes: Iterable[Outcome], ks: Sequence[int]) -> dict[str, float | int]:
@@ -63,6 +76,9 @@ def summarize(outcomes: Iterable[Outcome], ks: Sequence[int]) -> dict[str, float
     for k in ks:
         result[f"hit@{k}"] = _mean(hit_at_k(o.ranked, o.gold, k) for o in rows)
     result["mrr"] = _mean(reciprocal_rank(o.ranked, o.gold) for o in rows)
+    if rows and all(o.gold_sessions for o in rows):
+        for k in ks:
+            result[f"session_recall@{k}"] = _mean(session_recall_at_k(o, k) for o in rows)
     depth = ks[-1] if ks else 0
     if rows and any(o.tokens for o in rows):
         result[f"tokens@{depth}"] = _mean(sum(o.tokens[:depth]) for o in rows)
@@ -84,3 +100,59 @@ def _category_order(categories: Iterable[str]) -> list[str]:
 def _mean(values: Iterable[float]) -> float:
     items = list(values)
     return round(sum(items) / len(items), 4) if items else 0.0
+
+
+# -- answer quality (issue 14.1) ----------------------------------------------------------------
+# LoCoMo's scoring, as its README and evaluation code state it: lower-case, strip punctuation
+# and the articles a/an/the, compare bags of tokens. Category 1 (multi-hop) gold answers are
+# comma-separated parts, each scored against the best part of the prediction; category 3 keeps
+# the gold answer before the first ';'; category 5 (adversarial) is right when the prediction
+# says the information is not there. No stemming (LoCoMo's code also Porter-stems tokens).
+
+_ARTICLES = re.compile(r"\b(a|an|the)\b")
+_PUNCT = str.maketrans("", "", string.punctuation)
+# The official check is "no information available" / "not mentioned"; the assistant's own
+# words for it ("I don't remember") count too, since that is what our prompt asks it to say.
+ABSTAIN_PHRASES = ("no information available", "not mentioned", "no information",
+                   "don't remember", "do not remember", "don't know", "do not know",
+                   "not sure", "can't recall", "cannot recall", "no record", "never mentioned",
+                   "don't have any information", "not in my memory", "i don't recall")
+
+
+def normalize_answer(text: str) -> str:
+    text = text.lower().replace(",", "").translate(_PUNCT)
+    return " ".join(_ARTICLES.sub(" ", text).split())
+
+
+def token_f1(prediction: str, gold: str) -> float:
+    pred = normalize_answer(prediction).split()
+    truth = normalize_answer(gold).split()
+    common = sum((Counter(pred) & Counter(truth)).values())
+    if common == 0:
+        return 0.0
+    precision, recall = common / len(pred), common / len(truth)
+    return 2 * precision * recall / (precision + recall)
+
+
+def abstains(prediction: str) -> bool:
+    low = prediction.lower().replace("’", "'")
+    return any(phrase in low for phrase in ABSTAIN_PHRASES)
+
+
+def answer_f1(prediction: str, gold: str, category: str, *, unanswerable: bool = False) -> float:
+    """LoCoMo's per-question score (0..1) for one prediction."""
+    if unanswerable:
+        return 1.0 if abstains(prediction) else 0.0
+    if category == "3":
+        gold = gold.split(";")[0].strip()
+    if category == "1":
+        parts = [p.strip() for p in prediction.split(",")] or [prediction]
+        golds = [g.strip() for g in gold.split(",") if g.strip()] or [gold]
+        return sum(max(token_f1(p, g) for p in parts) for g in golds) / len(golds)
+    return token_f1(prediction, gold)
+
+
+def contains_answer(prediction: str, gold: str) -> bool:
+    """Exact containment: the normalised gold answer appears inside the normalised prediction."""
+    wanted = normalize_answer(gold)
+    return bool(wanted) and f" {wanted} " in f" {normalize_answer(prediction)} "

@@ -20,14 +20,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from storage import backup as backup_db
 from storage import halfmade, keyfile, open_with_key
 from storage.bank import BankPaths
 from storage.connection import connect
+from storage.dump import snapshot
 from storage.errors import BankExists, DatabaseDamaged, KeyMismatch, WrongPassphrase
 from storage.sqlcipher import DatabaseError
 from storage.stale import remove_stale
 
-from .common import ExportError, snapshot
+from .common import ExportError
 
 KEY_SUFFIX = ".key.json"
 BACKUP_KIND = "secondme-backup"
@@ -56,34 +58,9 @@ class Fingerprint:
         return {t: self.tables[t]["rows"] for t in COUNTED if t in self.tables}
 
 
-def _plain_tables(conn) -> list[str]:
-    """Real tables only: FTS and other virtual tables (and their shadows) are derived."""
-    rows = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table' "
-                        "AND name NOT LIKE 'sqlite_%' ORDER BY name").fetchall()
-    virtual = [name for name, sql in rows if (sql or "").upper().startswith("CREATE VIRTUAL")]
-    return [name for name, _ in rows
-            if name not in virtual and not any(name.startswith(v + "_") for v in virtual)]
-
-
 def fingerprint(conn) -> Fingerprint:
     """Row count and a SHA-256 over every row of every table, in a stable order."""
-    tables: dict[str, dict[str, Any]] = {}
-    for table in _plain_tables(conn):
-        quoted = '"' + table.replace('"', '""') + '"'
-        try:
-            cursor = conn.execute(f"SELECT * FROM {quoted} ORDER BY rowid")
-        except DatabaseError:  # WITHOUT ROWID tables: order by every column instead
-            width = len(conn.execute(f"SELECT * FROM {quoted} LIMIT 0").description)
-            order = ", ".join(str(i + 1) for i in range(width))
-            cursor = conn.execute(f"SELECT * FROM {quoted} ORDER BY {order}")
-        digest = hashlib.sha256()
-        count = 0
-        for row in cursor:
-            count += 1
-            digest.update(json.dumps(row, default=lambda b: bytes(b).hex()).encode())
-            digest.update(b"\n")
-        tables[table] = {"rows": count, "sha256": digest.hexdigest()}
-    return Fingerprint(tables)
+    return Fingerprint(backup_db.table_digests(conn))
 
 
 def _verify(path: Path, dek: bytes | bytearray, expected: Fingerprint, what: str) -> None:
@@ -92,8 +69,8 @@ def _verify(path: Path, dek: bytes | bytearray, expected: Fingerprint, what: str
     except (DatabaseDamaged, DatabaseError) as exc:
         raise BackupError(f"the {what} could not be reopened with its key: {exc}") from exc
     try:
-        quick = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
-        cipher = [r[0] for r in conn.execute("PRAGMA cipher_integrity_check").fetchall()]
+        quick = backup_db.integrity_check(conn)
+        cipher = backup_db.cipher_integrity_check(conn)
         if quick != ["ok"] or cipher:
             raise BackupError(f"the {what} failed its integrity check: {(quick + cipher)[:3]}")
         got = fingerprint(conn)
@@ -108,19 +85,6 @@ def _verify(path: Path, dek: bytes | bytearray, expected: Fingerprint, what: str
 def _remove_db(path: Path) -> None:
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(str(path) + suffix).unlink(missing_ok=True)
-
-
-def _copy(source_conn, target: Path, dek: bytes | bytearray) -> None:
-    """Page copy into a target keyed with `dek` before the first page lands."""
-    target_conn = connect(target, dek)
-    os.chmod(target, 0o600)
-    try:
-        source_conn.backup(target_conn)
-        target_conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        # One self-contained file: no -wal/-shm to forget when copying the backup around.
-        target_conn.execute("PRAGMA journal_mode = DELETE")
-    finally:
-        target_conn.close()
 
 
 def clean_interrupted(folder: Path) -> list[Path]:
@@ -169,7 +133,7 @@ def backup(bank, target: Path, passphrase: str, params: keyfile.KdfParams, *,
         source = bank.db().conn
         with snapshot(source):
             expected = fingerprint(source)
-            _copy(source, tmp, dek)
+            backup_db.copy_pages(source, tmp, dek)
         _verify(tmp, dek, expected, "backup")
         envelope = keyfile.wrap(dek, passphrase, bank.db_id, params,
                                 extra={"kind": BACKUP_KIND, "created_at": created_at})
@@ -238,14 +202,13 @@ def restore(backup_path: Path, backup_passphrase: str, home: Path, new_passphras
         except DatabaseDamaged as exc:
             raise KeyMismatch() if "not a database" in str(exc) else exc from None
         try:
-            stored = source.execute("SELECT value FROM meta WHERE key = 'db_id'").fetchone()
-            if stored is None or stored[0] != envelope.db_id:
+            if backup_db.stored_db_id(source) != envelope.db_id:
                 raise KeyMismatch()
-            quick = [r[0] for r in source.execute("PRAGMA integrity_check").fetchall()]
+            quick = backup_db.integrity_check(source)
             if quick != ["ok"]:
                 raise BackupError(f"the backup failed its integrity check: {quick[:3]}")
             expected = fingerprint(source)
-            _copy(source, staging, new_key)
+            backup_db.copy_pages(source, staging, new_key)
         finally:
             source.close()
         _verify(staging, new_key, expected, "restored copy")

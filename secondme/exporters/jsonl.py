@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..importers.jsonl import FORMAT, TABLES, VERSION, encode_value, parse_jsonl
-from .common import ExportError, atomic_file, check_target, snapshot
+from storage import dump
 
-ORDER = {"sessions": "started_at, id", "audit_log": "id"}
+from ..importers.jsonl import FORMAT, TABLES, VERSION, encode_value, parse_jsonl
+from .common import ExportError, atomic_file, check_target
 
 
 @dataclass(frozen=True)
@@ -30,36 +30,24 @@ class ExportResult:
                 "encrypted": False}
 
 
-def _rows(db, table: str) -> Iterator[dict[str, Any]]:
-    order = ORDER.get(table, "id")
-    cursor = db.execute(f"SELECT * FROM {table} ORDER BY {order}")
-    names = [d[0] for d in cursor.description]
-    for values in cursor:
-        yield dict(zip(names, values, strict=True))
-
-
 def _links(db) -> tuple[dict[int, list[list[Any]]], dict[int, list[dict[str, Any]]]]:
     summary_sources: dict[int, list[list[Any]]] = {}
-    for sid, kind, source_id in db.execute(
-            "SELECT summary_id, source_type, source_id FROM summary_sources "
-            "ORDER BY summary_id, source_type, source_id"):
+    for sid, kind, source_id in dump.summary_links(db):
         summary_sources.setdefault(sid, []).append([kind, source_id])
     fact_sources: dict[int, list[dict[str, Any]]] = {}
-    for fid, memory_id, quote in db.execute(
-            "SELECT fact_id, memory_id, quote FROM fact_sources ORDER BY fact_id, memory_id"):
+    for fid, memory_id, quote in dump.fact_links(db):
         fact_sources.setdefault(fid, []).append({"memory_id": memory_id, "quote": quote})
     return summary_sources, fact_sources
 
 
 def iter_records(db, *, exported_at: str, db_id: str) -> Iterator[dict[str, Any]]:
     """The header, then every row, in an order that satisfies foreign keys on import."""
-    counts = {kind: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-              for kind, table in TABLES.items()}
+    counts = {kind: dump.count(db, table) for kind, table in TABLES.items()}
     yield {"type": "header", "format": FORMAT, "version": VERSION, "exported_at": exported_at,
            "db_id": db_id, "counts": counts, "encrypted": False}
     summary_sources, fact_sources = _links(db)
     for kind, table in TABLES.items():
-        for row in _rows(db, table):
+        for row in dump.rows(db, table):
             record: dict[str, Any] = {"type": kind}
             record.update({k: encode_value(v) for k, v in row.items()})
             if kind == "summary":
@@ -72,7 +60,7 @@ def iter_records(db, *, exported_at: str, db_id: str) -> Iterator[dict[str, Any]
 def export_jsonl(services, out: Path, *, plaintext: bool) -> ExportResult:
     target = check_target(out, services.settings.home, plaintext=plaintext)
     db = services.bank.db()
-    with atomic_file(target) as fh, snapshot(db.conn):
+    with atomic_file(target) as fh, dump.snapshot(db.conn):
         for record in iter_records(db, exported_at=services.clock.now_iso(),
                                    db_id=services.bank.db_id):
             fh.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")))

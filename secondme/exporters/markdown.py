@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .common import atomic_dir, check_target, counted, snapshot, write_private
+from storage import dump
+
+from .common import atomic_dir, check_target, counted, write_private
 
 
 @dataclass(frozen=True)
@@ -113,18 +115,13 @@ def render_profile(facts: list[dict[str, Any]]) -> str:
 def export_markdown(services, out: Path, *, plaintext: bool) -> MarkdownExportResult:
     target = check_target(out, services.settings.home, plaintext=plaintext)
     db = services.bank.db()
-    with snapshot(db.conn):
-        memories = [dict(r) for r in db.query(
-            "SELECT id, kind, text, event_at, source, source_ref, state, pinned FROM memories "
-            "WHERE kind != 'summary' ORDER BY event_at, id")]
+    with dump.snapshot(db.conn):
+        memories = dump.memories_for_reading(db)
         # Keyed by the period's start date, whatever key format the summarizer uses.
         width = {"day": 10, "month": 7}
         summaries = {(r["level"], r["period_start"][:width[r["level"]]]): r["text"]
-                     for r in db.query("SELECT level, period_start, text FROM summaries "
-                                       "WHERE is_current = 1 AND level IN ('day', 'month') "
-                                       "ORDER BY id")}
-        facts = [dict(r) for r in db.query(
-            "SELECT * FROM profile_facts WHERE status != 'closed' ORDER BY category, id")]
+                     for r in dump.current_day_month_summaries(db)}
+        facts = dump.open_facts(db)
     by_month: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for memory in memories:
         by_month[memory["event_at"][:7]].append(memory)

@@ -12,31 +12,14 @@ summarize job makes the current ones from the memories); facts land quarantined.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from typing import Any
 
 from storage import audit as audit_log
 from storage import memories as rows
+from storage import restore
 
 from .jsonl import ExportBundle
 from .store import ACTOR, Db, FileInfo, WriteResult, _json, upsert_document
-
-
-def _columns(db: Db, table: str) -> list[str]:
-    return [r[1] for r in db.execute(f"PRAGMA table_info({table})")]
-
-
-def _insert(db: Db, table: str, row: dict[str, Any], columns: Iterable[str]) -> int:
-    allowed = set(columns)
-    keys = [k for k in row if k in allowed]
-    marks = ", ".join("?" for _ in keys)
-    cursor = db.execute(f"INSERT INTO {table} ({', '.join(keys)}) VALUES ({marks})",
-                        [row[k] for k in keys])
-    return int(cursor.lastrowid)
-
-
-def _one(db: Db, sql: str, args: list[Any]) -> tuple | None:
-    return db.execute(sql, args).fetchone()
 
 
 def _demoted_meta(meta: Any, trust: str, kind: str | None = None) -> str:
@@ -90,19 +73,16 @@ class _Restorer:
         self.pending: list[tuple[str, int, dict[str, Any]]] = []
 
     def taken(self, table: str, row_id: Any) -> bool:
-        return _one(self.db, f"SELECT 1 FROM {table} WHERE id = ?", [row_id]) is not None
+        return restore.exists(self.db, table, row_id)
 
-    def place(self, table: str, row: dict[str, Any], same_sql: str | None,
-              same_args: list[Any]) -> tuple[int, bool]:
-        """(id in this bank, inserted?)."""
-        if same_sql is not None:
-            found = _one(self.db, same_sql, same_args)
-            if found is not None:
-                return int(found[0]), False
+    def place(self, table: str, row: dict[str, Any], same: int | None) -> tuple[int, bool]:
+        """(id in this bank, inserted?); `same` is the id of a row already holding it."""
+        if same is not None:
+            return same, False
         values = dict(row)
         if self.taken(table, values.get("id")):
             values.pop("id")
-        return _insert(self.db, table, values, _columns(self.db, table)), True
+        return restore.insert_known(self.db, table, values), True
 
     def audit(self, entity: str, entity_id: int, after: dict[str, Any]) -> None:
         self.pending.append((entity, entity_id, after))
@@ -110,20 +90,16 @@ class _Restorer:
     def run(self) -> None:
         records = self.bundle.records
         for row in records["session"]:
-            if _one(self.db, "SELECT 1 FROM sessions WHERE id = ?", [row["id"]]) is None:
-                _insert(self.db, "sessions", row, _columns(self.db, "sessions"))
+            if not restore.exists(self.db, "sessions", row["id"]):
+                restore.insert_known(self.db, "sessions", row)
                 self.result.bump("sessions")
         for row in records["message"]:
-            new_id, inserted = self.place(
-                "messages", row,
-                "SELECT id FROM messages WHERE session_id = ? AND role = ? AND text = ? "
-                "AND created_at = ? ORDER BY (id = ?) DESC LIMIT 1",
-                [row["session_id"], row["role"], row["text"], row["created_at"], row["id"]])
+            new_id, inserted = self.place("messages", row, restore.same_message(self.db, row))
             self.maps["message"][row["id"]] = new_id
             self.result.bump("messages" if inserted else "messages_present")
         for row in records["document"]:
             new_id, inserted = self.place("documents", row,
-                                          "SELECT id FROM documents WHERE path = ?", [row["path"]])
+                                          restore.same_document(self.db, row["path"]))
             self.maps["document"][row["id"]] = new_id
             if inserted:
                 self.result.bump("documents")
@@ -146,15 +122,13 @@ class _Restorer:
             values["text"] = text
             values["document_id"] = self.maps["document"].get(row.get("document_id") or -1)
             values = _as_import(values, self.now)
-            found = _one(self.db, "SELECT id FROM memories WHERE id = ? AND content_hash = ? "
-                         "AND kind IN (?, ?)", [row["id"], digest, row["kind"], values["kind"]])
-            if found is not None:
+            if restore.same_memory(self.db, row["id"], digest, (row["kind"], values["kind"])):
                 self.maps["memory"][row["id"]] = row["id"]
                 self.result.bump("memories_present")
                 continue
             if self.taken("memories", row["id"]):
                 values.pop("id")
-            keep = set(_columns(self.db, "memories"))
+            keep = set(restore.columns(self.db, "memories"))
             memory_id = rows.insert(self.db, {k: v for k, v in values.items() if k in keep})
             self.maps["memory"][row["id"]] = memory_id
             self.audit("memory", memory_id, {"kind": values["kind"], "source": values["source"],
@@ -170,10 +144,8 @@ class _Restorer:
             # History only: never current, never trusted (the summarize job recomputes).
             values.update(is_current=0, trust="import",
                           superseded_at=row.get("superseded_at") or self.now)
-            new_id, inserted = self.place(
-                "summaries", values,
-                "SELECT id FROM summaries WHERE level = ? AND period_key = ? AND version = ?",
-                [row["level"], row["period_key"], row.get("version", 1)])
+            new_id, inserted = self.place("summaries", values, restore.same_summary(
+                self.db, row["level"], row["period_key"], row.get("version", 1)))
             self.maps["summary"][row["id"]] = new_id
             placed.append((new_id, row, inserted))
             if inserted:
@@ -187,8 +159,7 @@ class _Restorer:
                 mapped = self.maps[source_type].get(source_id)
                 if mapped is None:
                     continue  # its source was forgotten before the export
-                self.db.execute("INSERT OR IGNORE INTO summary_sources (summary_id, source_type, "
-                                "source_id) VALUES (?, ?, ?)", [new_id, source_type, mapped])
+                restore.link_summary_source(self.db, new_id, source_type, mapped)
 
     def _facts(self, items: list[dict[str, Any]]) -> None:
         placed: list[tuple[int, dict[str, Any]]] = []
@@ -201,11 +172,8 @@ class _Restorer:
             values["pinned"] = 0
             if values.get("status", "active") == "active":
                 values["status"] = "quarantined"
-            new_id, inserted = self.place(
-                "profile_facts", values,
-                "SELECT id FROM profile_facts WHERE subject = ? AND attribute = ? AND value = ? "
-                "AND recorded_at = ?",
-                [row["subject"], row["attribute"], row["value"], row["recorded_at"]])
+            new_id, inserted = self.place("profile_facts", values, restore.same_fact(
+                self.db, row["subject"], row["attribute"], row["value"], row["recorded_at"]))
             self.maps["fact"][row["id"]] = new_id
             if inserted:
                 placed.append((new_id, row))
@@ -216,33 +184,26 @@ class _Restorer:
         for new_id, row in placed:
             successor = self.maps["fact"].get(row.get("superseded_by") or -1)
             if successor is not None:
-                self.db.execute("UPDATE profile_facts SET superseded_by = ? WHERE id = ?",
-                                [successor, new_id])
+                restore.set_superseded_by(self.db, new_id, successor)
             for source in row.get("sources", []):
                 mapped = self.maps["memory"].get(source["memory_id"])
                 if mapped is not None:
-                    self.db.execute("INSERT OR IGNORE INTO fact_sources (fact_id, memory_id, quote) "
-                                    "VALUES (?, ?, ?)", [new_id, mapped, source["quote"]])
+                    restore.link_fact_source(self.db, new_id, mapped, source["quote"])
 
     _ENTITY_MAP = {"memory": "memory", "summary": "summary", "fact": "fact",
                    "profile_fact": "fact", "document": "document", "message": "message"}
 
     def _audit(self, items: list[dict[str, Any]]) -> None:
-        columns = _columns(self.db, "audit_log")
         for row in items:
             values = dict(row)
             table = self._ENTITY_MAP.get(row["entity"])
             if table and isinstance(row.get("entity_id"), int):
                 values["entity_id"] = self.maps[table].get(row["entity_id"], row["entity_id"])
-            same = _one(self.db, "SELECT 1 FROM audit_log WHERE id = ? AND at = ? AND action = ? "
-                        "AND entity = ? AND entity_id IS ?",
-                        [row["id"], row["at"], row["action"], row["entity"],
-                         values.get("entity_id")])
-            if same is not None:
+            if restore.same_audit(self.db, row, values.get("entity_id")):
                 continue
             if self.taken("audit_log", row["id"]):
                 values.pop("id")
-            _insert(self.db, "audit_log", values, columns)
+            restore.insert_known(self.db, "audit_log", values)
             self.result.bump("audit")
 
 

@@ -21,6 +21,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from storage import documents
+from storage.pragmas import relaxed_durability
 from storage.sqlcipher import DatabaseError
 
 from ..forget_sources import recorded_run
@@ -235,15 +237,8 @@ class ImportService:
         simply imports that file again. The final checkpoint makes everything
         durable before the report is shown. (Measured: ~1.7× faster on 2 cores.)
         """
-        conn = self.bank.db().conn
-        before = conn.execute("PRAGMA synchronous").fetchone()[0]
-        conn.execute("PRAGMA synchronous = NORMAL")
-        try:
+        with relaxed_durability(self.bank.db()):
             yield
-        finally:
-            conn.execute(f"PRAGMA synchronous = {int(before)}")
-            with contextlib.suppress(DatabaseError):
-                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def import_one(self, candidate: Candidate) -> Outcome:
         path = candidate.path
@@ -340,11 +335,8 @@ class ImportService:
     def _vanished(self, root: Path, seen: set[str]) -> list[Outcome]:
         """Notes imported from this folder before that are no longer in it."""
         prefix = str(root).rstrip(os.sep) + os.sep
-        marks = ",".join("?" for _ in NOTE_KINDS)
-        gone = [doc for doc in self.bank.db().query(
-            f"SELECT * FROM documents WHERE substr(path, 1, ?) = ? AND state = 'present' "
-            f"AND kind IN ({marks})", [len(prefix), prefix, *NOTE_KINDS])
-            if doc["path"] not in seen and not Path(doc["path"]).exists()]
+        gone = [doc for doc in documents.present_under(self.bank.db(), prefix, NOTE_KINDS)
+                if doc["path"] not in seen and not Path(doc["path"]).exists()]
         outcomes = []
         for doc in gone:
             with self.bank.write() as db:

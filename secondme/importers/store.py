@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from storage import audit as audit_log
+from storage import documents, messages
 from storage import memories as rows
 from storage.forgetting import tombstoned
 from storage.sqlcipher import sqlite_utils
@@ -55,8 +56,7 @@ def _json(value: Any) -> str:
 
 
 def find_document(db: Db, path: str) -> dict[str, Any] | None:
-    found = list(db.query("SELECT * FROM documents WHERE path = ?", [path]))
-    return found[0] if found else None
+    return documents.find(db, path)
 
 
 def upsert_document(db: Db, info: FileInfo, now: str, meta: dict[str, Any],
@@ -64,16 +64,11 @@ def upsert_document(db: Db, info: FileInfo, now: str, meta: dict[str, Any],
     values = {"kind": info.kind, "content_hash": info.content_hash, "mtime": info.mtime,
               "size": info.size, "imported_at": now, "state": "present", "meta": _json(meta)}
     if existing is None:
-        cursor = db.execute(
-            "INSERT INTO documents (path, kind, content_hash, mtime, size, imported_at, state, "
-            "meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [info.path, *values.values()])
-        doc_id = int(cursor.lastrowid)
+        doc_id = documents.insert(db, {"path": info.path, **values})
         action = "import"
     else:
         doc_id = int(existing["id"])
-        db.execute("UPDATE documents SET kind = ?, content_hash = ?, mtime = ?, size = ?, "
-                   "imported_at = ?, state = ?, meta = ? WHERE id = ?", [*values.values(), doc_id])
+        documents.update(db, doc_id, **values)
         action = "update"
     audit_log.record(db, at=now, actor=ACTOR, action=action, entity="document", entity_id=doc_id,
                      after={"path": info.path, "kind": info.kind,
@@ -83,7 +78,7 @@ def upsert_document(db: Db, info: FileInfo, now: str, meta: dict[str, Any],
 
 def touch_document(db: Db, doc_id: int, mtime: float) -> None:
     """Same content, new mtime (e.g. a `touch` or a sync tool): not a change worth auditing."""
-    db.execute("UPDATE documents SET mtime = ? WHERE id = ?", [mtime, doc_id])
+    documents.update(db, doc_id, mtime=mtime)
 
 
 def _memory_record(*, kind: str, text: str, event_at: datetime, now: str, source: str,
@@ -149,8 +144,7 @@ def write_note(db: Db, info: FileInfo, note: NoteDocument, now: str,
 
     old: dict[str, list[dict[str, Any]]] = {}
     if existing is not None:
-        for row in db.query("SELECT id, content_hash, state, pinned, event_at, source_ref "
-                            "FROM memories WHERE document_id = ? ORDER BY id", [doc_id]):
+        for row in documents.memories_of(db, doc_id):
             old.setdefault(row["content_hash"], []).append(row)
 
     chunk_meta = {k: v for k, v in note.meta().items() if k != "front_matter"}
@@ -209,16 +203,15 @@ def _keep(db: Db, row: dict[str, Any], event_at: str, source_ref: dict[str, Any]
 def archive_vanished(db: Db, doc: dict[str, Any], now: str) -> WriteResult:
     """The file is gone: its chunks leave default retrieval but stay restorable."""
     result = WriteResult(document_id=int(doc["id"]))
-    db.execute("UPDATE documents SET state = 'vanished' WHERE id = ?", [doc["id"]])
+    documents.update(db, doc["id"], state="vanished")
     audit_log.record(db, at=now, actor=ACTOR, action="vanish", entity="document",
                      entity_id=doc["id"], after={"path": doc["path"]})
-    for row in db.query("SELECT id FROM memories WHERE document_id = ? AND state = 'active' "
-                        "AND pinned = 0", [doc["id"]]):
-        rows.update(db, row["id"], state="archived")
+    for memory_id in documents.active_unpinned_memory_ids(db, doc["id"]):
+        rows.update(db, memory_id, state="archived")
         audit_log.record(db, at=now, actor=ACTOR, action="archive", entity="memory",
-                         entity_id=row["id"], before={"state": "active"},
+                         entity_id=memory_id, before={"state": "active"},
                          after={"state": "archived"}, note=f"source file vanished: {doc['path']}")
-        result.events.append(("archive", row["id"]))
+        result.events.append(("archive", memory_id))
         result.bump("archived")
     return result
 
@@ -234,34 +227,27 @@ def write_chat(db: Db, info: FileInfo, export: ChatExport, now: str,
     for conv in export.conversations:
         session_id = f"chatgpt-{conv.id}"
         started, last = to_iso(conv.created_at), to_iso(conv.updated_at)
-        known = db.execute("SELECT last_active_at FROM sessions WHERE id = ?",
-                           [session_id]).fetchone()
-        if known is None:
-            db.execute("INSERT INTO sessions (id, title, source, started_at, last_active_at, meta) "
-                       "VALUES (?, ?, ?, ?, ?, ?)",
-                       [session_id, conv.title, source, started, last,
-                        _json({"conversation_id": conv.id, "model": conv.model,
-                               "document_id": doc_id})])
+        known = messages.session_last_active(db, session_id)
+        if known is False:
+            messages.insert_session(db, {
+                "id": session_id, "title": conv.title, "source": source, "started_at": started,
+                "last_active_at": last, "meta": _json({"conversation_id": conv.id,
+                                                       "model": conv.model,
+                                                       "document_id": doc_id})})
             result.bump("sessions")
-        elif known[0] < last:
-            db.execute("UPDATE sessions SET last_active_at = ? WHERE id = ?", [last, session_id])
-        ids = {r[0]: r[1] for r in db.execute(
-            "SELECT source_ref, id FROM messages WHERE session_id = ?", [session_id])}
+        elif known < last:
+            messages.set_last_active(db, session_id, last)
+        ids = messages.message_ids_by_ref(db, session_id)
         forgotten = tombstoned(db, [rows.content_hash(rows.clean_text(m.text))
                                     for m in conv.messages])
         for msg in conv.messages:
             if msg.id in ids or rows.content_hash(rows.clean_text(msg.text)) in forgotten:
                 continue
-            cursor = db.execute(
-                "INSERT INTO messages (session_id, role, text, created_at, source, source_ref) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                [session_id, msg.role, rows.clean_text(msg.text), to_iso(msg.created_at), source,
-                 msg.id])
-            ids[msg.id] = int(cursor.lastrowid)
+            ids[msg.id] = messages.insert_imported_message(db, {
+                "session_id": session_id, "role": msg.role, "text": rows.clean_text(msg.text),
+                "created_at": to_iso(msg.created_at), "source": source, "source_ref": msg.id})
             result.bump("messages")
-        have = {json.loads(r[0] or "{}").get("turn") for r in db.execute(
-            "SELECT source_ref FROM memories WHERE session_id = ? AND kind = 'turn'",
-            [session_id])}
+        have = {json.loads(r or "{}").get("turn") for r in rows.turn_refs(db, session_id)}
         for turn in turns(conv):
             if turn.key in have:
                 continue

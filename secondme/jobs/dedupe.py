@@ -1,7 +1,13 @@
 """`dedupe`: fold duplicate memories into the oldest copy, keeping every provenance.
 
-Exact duplicates share a content hash; near duplicates have cosine ≥ 0.97 between
-vectors of the same embedder. The older memory survives and lists the newer one in
+Dedupe never hides information. Exact duplicates share a content hash; near
+duplicates have cosine ≥ 0.97 between vectors of the same embedder, but a near
+duplicate is merged only when it says nothing the kept one does not (the same text
+after case, whitespace and punctuation, or every name, number, date and word of it
+already in the kept one). Otherwise it is *linked* (`meta.near_duplicate_of`, an
+audit `link` row) and stays active: a log line "run 5.2 km" is not "run 5.3 km".
+Every merge names the kept memory in the archived one's history, and `secondme
+memory restore ID` brings it back (it is never a candidate again). The older memory survives and lists the newer one in
 `meta.merged_from` (source, source_ref, trust, event time); the newer one is
 archived, never deleted, with `meta.merged_into`. The survivor's trust drops to the
 lower of the two: a sentence the user said *and* an imported note said is only as
@@ -11,12 +17,16 @@ for vectors (held back behind the first memory still waiting for its vector).
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import numpy as np
 
 from storage import audit as audit_log
 from storage import dedupe as queries
 from storage import memories as rows
 
+from ..faithfulness import unsupported
 from .runner import JobContext
 
 NEAR = 0.97
@@ -28,6 +38,34 @@ TRUST_ORDER = ("import", "assistant", "derived", "user")   # lowest first
 def lower_trust(a: str, b: str) -> str:
     rank = {t: i for i, t in enumerate(TRUST_ORDER)}
     return a if rank.get(a, 0) <= rank.get(b, 0) else b
+
+
+_PUNCT = re.compile(r"[^\w\s]+")
+
+
+def normalised(text: str) -> str:
+    """Text with case, whitespace and punctuation set aside: what 'the same content' means."""
+    return " ".join(_PUNCT.sub(" ", unicodedata.normalize("NFKC", text).casefold()).split())
+
+
+def adds_information(text: str, kept: str) -> bool:
+    """`text` holds a name, number, date, relation or word that `kept` does not."""
+    return normalised(text) != normalised(kept) and bool(unsupported(text, kept))
+
+
+def link(ctx: JobContext, db, survivor_id: int, duplicate_id: int, similarity: float) -> bool:
+    """Marks a near duplicate that carries its own information; it stays active."""
+    duplicate = rows.get(db, duplicate_id)
+    if duplicate is None or "near_duplicate_of" in duplicate.meta:
+        return False
+    similarity = round(float(similarity), 4)
+    rows.update(db, duplicate.id, meta={**duplicate.meta, "near_duplicate_of": survivor_id,
+                                        "similarity": similarity})
+    audit_log.record(db, at=ctx.services.clock.now_iso(), actor="dedupe", action="link",
+                     entity="memory", entity_id=duplicate.id,
+                     after={"near_duplicate_of": survivor_id, "similarity": similarity},
+                     note=f"similar to #{survivor_id} but with its own details: kept active")
+    return True
 
 
 def merge(ctx: JobContext, db, survivor_id: int, duplicate_id: int, how: str,
@@ -49,14 +87,16 @@ def merge(ctx: JobContext, db, survivor_id: int, duplicate_id: int, how: str,
                      after={"trust": trust, "merged_from": duplicate.id, "how": how})
     rows.update(db, duplicate.id, meta={**duplicate.meta, "merged_into": survivor.id})
     audit_log.record(db, at=now, actor="dedupe", action="merged_into", entity="memory",
-                     entity_id=duplicate.id, after={"merged_into": survivor.id, "how": how})
+                     entity_id=duplicate.id, after={"merged_into": survivor.id, "how": how},
+                     note=f"merged into #{survivor.id} ({how} duplicate); "
+                          f"`secondme memory restore {duplicate.id}` brings it back")
     if duplicate.state == "active":
         ctx.services.memory.archive(duplicate.id, actor="dedupe")
     return True
 
 
 def run(ctx: JobContext) -> None:
-    ctx.counts.update({"checked": 0, "exact": 0, "near": 0})
+    ctx.counts.update({"checked": 0, "exact": 0, "near": 0, "linked": 0})
     _exact(ctx)
     if not ctx.cancelled:
         _near(ctx)
@@ -100,8 +140,15 @@ def _near(ctx: JobContext) -> None:
             return
         pairs = _best_older(bank.db(), model, batch)
         with bank.write() as db:
+            texts = rows.get_many(db, [i for pair in pairs.items() for i in (pair[0], pair[1][0])])
             for duplicate_id, (survivor_id, similarity) in pairs.items():
-                if merge(ctx, db, survivor_id, duplicate_id, "near", similarity):
+                duplicate, survivor = texts.get(duplicate_id), texts.get(survivor_id)
+                if duplicate is None or survivor is None:
+                    continue
+                if adds_information(duplicate.text, survivor.text):
+                    if link(ctx, db, survivor_id, duplicate_id, similarity):
+                        ctx.counts["linked"] += 1
+                elif merge(ctx, db, survivor_id, duplicate_id, "near", similarity):
                     ctx.counts["near"] += 1
             # Don't step over memories still waiting for a vector: they must be compared too.
             waiting = queries.first_unembedded(db, model, after)

@@ -8,10 +8,6 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 
-class GenerationCancelled(Exception):
-    """Raised when a caller cancelled a generation (the partial text stays with the caller)."""
-
-
 @dataclass(frozen=True)
 class ModelInfo:
     name: str

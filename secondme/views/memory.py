@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from storage import facts as fact_rows
+from storage import provenance as provenance_rows
 from storage.records import Memory
 
 from ..clock import days_between, from_iso
@@ -86,8 +87,7 @@ def provenance(services, memory: Memory) -> list[dict[str, str]]:
               "user": "told directly"}.get(memory.source, memory.source)
     steps.append({"label": "source", "detail": f"{origin} ({memory.source}), trust {memory.trust}"})
     if memory.document_id is not None:
-        doc = db.execute("SELECT path, imported_at, state FROM documents WHERE id = ?",
-                         [memory.document_id]).fetchone()
+        doc = provenance_rows.document_origin(db, memory.document_id)
         if doc is not None:
             where = doc[0]
             if ref.get("heading"):
@@ -99,8 +99,7 @@ def provenance(services, memory: Memory) -> list[dict[str, str]]:
     elif ref.get("path"):
         steps.append({"label": "file", "detail": str(ref["path"])})
     if memory.session_id:
-        session = db.execute("SELECT title, source, started_at FROM sessions WHERE id = ?",
-                             [memory.session_id]).fetchone()
+        session = provenance_rows.session_origin(db, memory.session_id)
         if session is not None:
             title = session[0] or "untitled conversation"
             steps.append({"label": "conversation",
@@ -109,10 +108,7 @@ def provenance(services, memory: Memory) -> list[dict[str, str]]:
     if isinstance(message_ids, list) and message_ids:
         shown = ", ".join(f"#{m}" for m in message_ids[:6])
         steps.append({"label": "messages", "detail": shown})
-    for row in db.execute(
-            "SELECT s.id, s.level, s.period_key, s.version FROM summary_sources l JOIN summaries s "
-            "ON s.id = l.summary_id WHERE l.source_type = 'memory' AND l.source_id = ? "
-            "AND s.is_current = 1 ORDER BY s.period_start", [memory.id]):
+    for row in provenance_rows.summaries_citing(db, memory.id):
         steps.append({"label": "summarised in",
                       "detail": f"{row[1]} summary {row[2]} (v{row[3]}, #{row[0]})"})
     for fact in fact_rows.facts_citing(db, memory.id):

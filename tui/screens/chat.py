@@ -19,13 +19,15 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Markdown, TextArea
 
-from secondme.chat import ChatBusy, ChatSession, PreparedReply, prefer_single_thread_torch
+from secondme.chat import ChatBusy, ChatSession, PreparedReply
+from secondme.degradation import note
+from secondme.embeddings import prefer_single_thread_torch
 from secondme.profile_facts import known_user_name
 
 from ..messages import InputTrimmed, LoadState, RecallReady, ReplyFailed, ReplyFinished, ReplyTick
 from ..widgets.message import MessageView
 from ..widgets.prompt import PromptInput
-from ..widgets.recall import MemoryDetail, RecallPanel
+from ..widgets.recall import RecallPanel
 from ..widgets.status import StatusBar
 
 WIDE = 100          # from this width the recall panel starts open
@@ -117,8 +119,8 @@ class ChatScreen(Screen[None]):
             prefer_single_thread_torch()
             if not self._shutting_down:
                 self.services.retriever().search("warm up", k=1)
-        except Exception:  # recall falls back to full text; the reply still works
-            pass
+        except Exception as exc:  # recall falls back to full text; the reply still works
+            note("recall", f"recall warm-up failed ({type(exc).__name__}: {exc})")
         self.post_message(LoadState("ready", f"{info.name}|{info.device}"))
         self.loaded.set()
 
@@ -358,10 +360,6 @@ class ChatScreen(Screen[None]):
         screen = self.app.make_view("inspector", event.memory_id)
         if screen is not None:
             self.app.push_screen(screen)
-            return
-        item = self.query_one(RecallPanel).recalled(event.memory_id)
-        if item is not None:
-            self.app.push_screen(MemoryDetail(item))
 
     def shutdown(self, timeout: float = 10.0) -> None:
         """Stop a reply in flight and let it finish its writes (before the bank closes)."""

@@ -12,7 +12,6 @@ worker: the loop never waits on a big month or year.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from rich.text import Text
 from textual import on, work
@@ -23,11 +22,10 @@ from textual.message import Message
 from textual.widgets import Footer, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from secondme.clock import from_iso
 from secondme.periods import CALENDAR_LEVELS as LEVELS
 from secondme.periods import Period, parse_period, period_of
 from secondme.services import Services
-from secondme.timeline import memories_in
+from secondme.timeline import latest_moment, memories_in
 from secondme.views.timeline import PeriodStats, children_stats, stats_of
 from storage.records import Memory
 
@@ -36,12 +34,6 @@ from .base import MemoryScreen
 from .modals import TextPromptModal
 
 MAX_LISTED = 300    # a year can hold thousands: list the best remembered, zoom in for all
-
-
-def _latest_moment(services) -> datetime:
-    row = services.bank.db().execute(
-        "SELECT max(event_at) FROM memories WHERE kind != 'summary'").fetchone()
-    return from_iso(row[0]) if row and row[0] else services.clock.now()
 
 
 @dataclass
@@ -70,7 +62,7 @@ class TimelineScreen(MemoryScreen):
 
     def __init__(self, services: Services, period: Period | None = None) -> None:
         super().__init__(services)
-        self.period = period or period_of("month", _latest_moment(services))
+        self.period = period or period_of("month", latest_moment(services))
         self._children: list[Period] = []
         self.loaded = False       # the shown lists belong to `period` (tests wait on it)
 

@@ -8,11 +8,9 @@ from typing import Any
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.message import Message
-from textual.screen import ModalScreen
-from textual.widgets import Label, OptionList, Static
+from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 
@@ -105,26 +103,3 @@ class RecallPanel(Vertical):
         event.stop()
         if event.option.id:
             self.post_message(self.Open(int(event.option.id[1:])))
-
-
-class MemoryDetail(ModalScreen[None]):
-    """Fallback when the memory inspector view is not installed: the memory, in full."""
-
-    BINDINGS = [Binding("escape,q", "dismiss", "Close")]
-
-    def __init__(self, recalled: Any) -> None:
-        super().__init__()
-        self.item = recalled
-
-    def compose(self) -> ComposeResult:
-        memory = self.item.hit.memory
-        with VerticalScroll(id="memory-detail"):
-            yield Label(f"Memory #{memory.id}", classes="title")
-            yield Static(Text(memory.text), classes="body")
-            yield Static(Text(
-                f"happened {memory.event_at} · stored {memory.recorded_at}\n"
-                f"{memory.kind} · {memory.source} · trust {memory.trust} · "
-                f"recalled {memory.recall_count}×\n{score_line(self.item.hit.scores)}"
-                + (f"\nwhy: {', '.join(self.item.hit.reasons)}" if self.item.hit.reasons else "")),
-                classes="meta")
-            yield Label("Esc to close", classes="hint")
