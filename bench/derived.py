@@ -40,9 +40,9 @@ from secondme.clock import Clock, from_iso  # noqa: E402
 from secondme.config import load_settings  # noqa: E402
 from secondme.extractive import words  # noqa: E402
 from secondme.faithfulness import Sources, unsupported, unsupported_rate  # noqa: E402
-from secondme.profile import profile_view  # noqa: E402
 from secondme.services import build_services, load_embedder, load_model  # noqa: E402
-from secondme.summaries import summaries_view  # noqa: E402
+from secondme.views.profile import profile_view  # noqa: E402
+from secondme.views.summaries import summaries_view  # noqa: E402
 from storage import FAST_KDF, create_bank  # noqa: E402
 
 SET = ROOT / "assets" / "derived" / "personas.json"

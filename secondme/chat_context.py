@@ -13,6 +13,7 @@ from storage.sqlcipher import DatabaseError
 from .prompt_text import UNTRUSTED
 from .prompting import MAX_FACTS, MemoryItem, PeriodSummary, source_label
 from .retrieval import Hit
+from .turns import user_words
 
 SUMMARIES_PER_PROMPT = 3
 
@@ -66,17 +67,6 @@ def load_period_summaries(db, hits: list[Hit], now_iso: str,
         chosen.append(PeriodSummary("life", life["period_start"], life["period_end"],
                                     life["text"], 0.0, life["trust"]))
     return chosen
-
-
-def user_words(turn_text: str, user_name: str, assistant_name: str) -> str:
-    """The user's side of a stored exchange.
-
-    The assistant's past replies are not evidence about the person's life (a small model
-    invents things), and feeding them back makes a wrong answer repeat itself.
-    """
-    head = turn_text.split(f"\n{assistant_name}: ", 1)[0]
-    prefix = f"{user_name}: "
-    return head[len(prefix):] if head.startswith(prefix) else turn_text
 
 
 def memory_item(hit: Hit, user_name: str = "User", assistant_name: str = "Second Me") -> MemoryItem:

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from storage.text import STOPWORDS as BASE_STOPWORDS
+
 from . import faithfulness
 from .embeddings import Embedder
 
@@ -25,15 +27,9 @@ def _wordset(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-STOPWORDS = _wordset("""
-a about above after again against all also am an and any are as at be because been before being
-below between both but by can could did do does doing down during each few for from further had
-has have having he her here hers herself him himself his how i if in into is it its itself just
-me more most my myself no nor not now of off on once only or other our ours ourselves out over
-own same she should so some such than that the their theirs them themselves then there these
-they this those through to too under until up very was we were what when where which while who
-whom why will with would you your yours yourself yourselves really very much many went got get
-day today week month year like also well still there's it's i'm i've i'd don't didn't
+STOPWORDS = BASE_STOPWORDS | _wordset("""
+really much many went got get day today week month year like well still there's it's i'm i've
+i'd don't didn't
 """)
 
 

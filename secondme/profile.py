@@ -23,7 +23,6 @@ from typing import Any
 from storage import facts as fact_rows
 from storage import jobs as job_rows
 from storage import memories as memory_rows
-from storage import provenance as provenance_rows
 
 from .extractive import split_sentences
 from .fact_rules import ATTRIBUTES, extract
@@ -330,21 +329,3 @@ class ProfileBuilder:
         redacted = self.facts.redact_orphans(actor=self.actor)
         self.counts.redacted += len(redacted)
         return len(redacted)
-
-
-# -- reading the profile --------------------------------------------------------------------
-def profile_view(services, *, history: bool = False) -> list[dict[str, Any]]:
-    """Facts with their sources; `verified` re-checks each quote against the source now."""
-    db = services.bank.db()
-    settings = services.settings
-    out = []
-    for fact in fact_rows.list_facts(db, include_closed=history):
-        sources = []
-        for source in fact_rows.sources(db, fact["id"]):
-            row = provenance_rows.evidence_memory(db, source["memory_id"])
-            said = user_text(db, row, settings.user_name, settings.assistant_name) if row else None
-            sources.append({"memory_id": source["memory_id"], "quote": source["quote"],
-                            "event_at": row["event_at"] if row else None,
-                            "verified": bool(said) and quote_in(source["quote"], said)})
-        out.append({**fact, "text": fact_text(fact, settings.user_name), "sources": sources})
-    return out

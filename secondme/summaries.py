@@ -47,7 +47,6 @@ from .forgetting import Selection
 from .llm.base import TextModel
 from .periods import Period, day_period, label_for, month_period, week_period
 from .prompt_segments import without_forged_turns
-from .prompt_text import provenance
 from .turns import user_text
 
 JOB = "summarize"
@@ -384,18 +383,3 @@ class Summarizer:
         label = label_for(period.level, period.key, period.start, period.end)
         return (_EXAMPLE + f"Notes about {self.name}, {label}:\n" + "\n".join(lines) +
                 f"\nSummary: {self.name}")
-
-
-# -- reading summaries ---------------------------------------------------------------------
-def summaries_view(services, *, level: str | None = None,
-                   history: bool = False) -> list[dict[str, Any]]:
-    db = services.bank.db()
-    out = []
-    for summary in store.list_summaries(db, level, include_old=history):
-        label = label_for(summary["level"], summary["period_key"],
-                          from_iso(summary["period_start"]), from_iso(summary["period_end"]))
-        out.append({**summary, "is_current": bool(summary["is_current"]), "label": label,
-                    "provenance": provenance("summary", summary["trust"]),
-                    "sources": [{"type": s["source_type"], "id": s["source_id"]}
-                                for s in store.sources(db, summary["id"])]})
-    return out

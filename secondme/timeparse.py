@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from .periods import add_months, month_bounds
+
 MONTHS = {
     "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
     "apr": 4, "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8,
@@ -55,17 +57,6 @@ class TimeWindow:
 
 def _day(d: date) -> datetime:
     return datetime(d.year, d.month, d.day)
-
-
-def _month_window(year: int, month: int) -> tuple[datetime, datetime]:
-    start = datetime(year, month, 1)
-    end = datetime(year + (month == 12), month % 12 + 1, 1)
-    return start, end
-
-
-def _add_months(year: int, month: int, delta: int) -> tuple[int, int]:
-    index = year * 12 + (month - 1) + delta
-    return index // 12, index % 12 + 1
 
 
 def _valid_day(year: int, month: int, day: int) -> date | None:
@@ -146,7 +137,7 @@ def _build(name: str, m: re.Match[str], now: datetime) -> TimeWindow | None:  # 
         year, month = int(m.group(1)), int(m.group(2))
         if not 1 <= month <= 12:
             return None
-        start, end = _month_window(year, month)
+        start, end = month_bounds(year, month)
         return TimeWindow(start, end, f"{start:%B %Y}", span, False)
     if name in ("month_day_year", "day_month_year"):
         if name == "month_day_year":
@@ -224,10 +215,10 @@ def _build(name: str, m: re.Match[str], now: datetime) -> TimeWindow | None:  # 
             # The latest start of this season that has begun; "last" also wants it to be over.
             start = max(s for s in (datetime(today.year - back, first_month, 1)
                                     for back in (0, 1, 2)) if s <= now)
-            end_y, end_m = _add_months(start.year, first_month, length)
+            end_y, end_m = add_months(start.year, first_month, length)
             if qualifier == "last" and datetime(end_y, end_m, 1) > now:
                 start = start.replace(year=start.year - 1)
-        end_y, end_m = _add_months(start.year, first_month, length)
+        end_y, end_m = add_months(start.year, first_month, length)
         return TimeWindow(start, datetime(end_y, end_m, 1), f"{season} {start.year}", span,
                           not year_text, not year_text and qualifier not in ("last", "this"))
     if name == "month_year":
@@ -243,7 +234,7 @@ def _build(name: str, m: re.Match[str], now: datetime) -> TimeWindow | None:  # 
             if month > today.month or (qualifier == "last" and month == today.month):
                 year -= 1
         any_year = any_year and qualifier not in ("last", "this", "since")
-        start, end = _month_window(year, month)
+        start, end = month_bounds(year, month)
         if qualifier == "since":
             end = max(end, _day(today) + timedelta(days=1))
         return TimeWindow(start, end, f"{'since ' if qualifier == 'since' else ''}{start:%B}"
@@ -272,7 +263,7 @@ def _shift(moment: datetime, unit: str, n: int) -> datetime:
     if unit == "week":
         return moment + timedelta(weeks=n)
     if unit == "month":
-        year, month = _add_months(moment.year, moment.month, n)
+        year, month = add_months(moment.year, moment.month, n)
         day = min(moment.day, 28)
         return moment.replace(year=year, month=month, day=day)
     return moment.replace(year=moment.year + n, day=min(moment.day, 28))
@@ -297,8 +288,8 @@ def _unit_window(unit: str, today: date, offset: int, span: tuple[int, int],
             saturday -= timedelta(weeks=1)
         return TimeWindow(_day(saturday), _day(saturday) + timedelta(days=2), text, span, True)
     if unit == "month":
-        year, month = _add_months(today.year, today.month, offset)
-        start, end = _month_window(year, month)
+        year, month = add_months(today.year, today.month, offset)
+        start, end = month_bounds(year, month)
         return TimeWindow(start, end, text, span, True)
     year = today.year + offset
     return TimeWindow(datetime(year, 1, 1), datetime(year + 1, 1, 1), text, span, True)

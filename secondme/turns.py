@@ -42,6 +42,15 @@ def user_side(text: str, user_name: str = "User", assistant_name: str = "Second 
     return "\n".join(kept) if kept else None
 
 
+def user_words(turn_text: str, user_name: str = "User", assistant_name: str = "Second Me") -> str:
+    """What to show of a stored exchange: the user's side, or the text when no side is clear.
+
+    The assistant's past replies are not evidence about the person's life (a small model
+    invents things), and feeding them back makes a wrong answer repeat itself.
+    """
+    return user_side(turn_text, user_name, assistant_name) or turn_text
+
+
 def _json(value: Any) -> dict[str, Any]:
     if isinstance(value, dict):
         return value

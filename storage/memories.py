@@ -12,20 +12,13 @@ from typing import Any
 from . import evidence
 from .records import MEMORY_KINDS, TRUST_LEVELS, Memory
 from .sqlcipher import sqlite_utils
+from .text import QUERY_WORDS, STOPWORDS
 
 COLUMNS = ("id, kind, text, event_at, recorded_at, source, source_ref, session_id, document_id, "
            "importance, strength, last_reinforced_at, recall_count, state, pinned, trust, "
            "content_hash, embedding_model, meta")
 
-_STOPWORDS = frozenset("""
-a about above after again against all am an and any are as at be because been before being
-below between both but by can could did do does doing down during each few for from further had
-has have having he her here hers herself him himself his how i if in into is it its itself just
-me more most my myself no nor not now of off on once only or other our ours ourselves out over
-own same she should so some such than that the their theirs them themselves then there these
-they this those through to too under until up very was we were what when where which while who
-whom why will with would you your yours yourself yourselves tell remember know last ago
-""".split())  # noqa: SIM905
+_STOPWORDS = STOPWORDS | QUERY_WORDS
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 

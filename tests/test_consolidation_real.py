@@ -15,9 +15,11 @@ from secondme.clock import Clock
 from secondme.config import load_settings
 from secondme.embeddings import SentenceTransformerEmbedder
 from secondme.extractive import check_summary, split_sentences
-from secondme.profile import ProfileBuilder, profile_view
+from secondme.profile import ProfileBuilder
 from secondme.services import build_services, load_model
-from secondme.summaries import Summarizer, summaries_view
+from secondme.summaries import Summarizer
+from secondme.views.profile import profile_view
+from secondme.views.summaries import summaries_view
 
 pytestmark = pytest.mark.real_model
 

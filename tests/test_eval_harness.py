@@ -79,11 +79,14 @@ def test_evaluate_scores_three_retrievers_and_leaves_nothing_behind(tmp_path):
     dataset = Dataset("mini", "generic", [_conversation()])
     work = tmp_path / "work"
     work.mkdir()
-    seen: list[int] = []
+    seen: list[tuple[int, int | None]] = []
     result = evaluate(dataset, HashingEmbedder(), ks=(1, 5, 10),
-                      progress=lambda _what, done: seen.append(done), workdir=work)
+                      progress=lambda _stage, done, total: seen.append((done, total)),
+                      workdir=work)
     assert list(work.iterdir()) == []                      # the temporary bank is gone
-    assert sum(seen) == work_units(dataset) == 4 + 4 + 3
+    # The one Progress shape: (stage, done so far, total), ending at done == total.
+    assert seen[-1] == (work_units(dataset), work_units(dataset)) == (4 + 4 + 3, 4 + 4 + 3)
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
     report = result.report()
     assert report["questions"] == 3 and report["questions_without_evidence"] == 1
     assert set(report["retrievers"]) == {"ours", "bm25", "dense"}

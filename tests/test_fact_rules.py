@@ -10,10 +10,11 @@ import pytest
 from secondme.clock import Clock
 from secondme.config import load_settings
 from secondme.fact_rules import extract
-from secondme.profile import ProfileBuilder, profile_view
+from secondme.profile import ProfileBuilder
 from secondme.profile_facts import known_user_name
 from secondme.profile_text import quote_in
 from secondme.services import build_services
+from secondme.views.profile import profile_view
 
 from .fakes import FakeModel, HashingEmbedder
 

@@ -19,9 +19,9 @@ from secondme.exporters import backup, export_jsonl, export_markdown, restore
 from secondme.importers import import_paths
 from secondme.jobs import run as run_jobs
 from secondme.jobs.runner import JobOptions
-from secondme.profile import profile_view
 from secondme.services import build_services
-from secondme.summaries import summaries_view
+from secondme.views.profile import profile_view
+from secondme.views.summaries import summaries_view
 from storage import FAST_KDF, unlock_bank
 from storage.forgetting import occurrences
 

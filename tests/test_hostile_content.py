@@ -168,7 +168,7 @@ def test_hostile_jsonl_export_restores_nothing_trusted(services, fake_model, tmp
 
 
 def test_summaries_of_imported_text_are_tagged_imported(services, fake_model, tmp_path):
-    from secondme.summaries import summaries_view
+    from secondme.views.summaries import summaries_view
 
     notes = tmp_path / "notes"
     shutil.copytree(HOSTILE / "notes", notes)

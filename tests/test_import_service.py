@@ -252,7 +252,7 @@ def test_imported_instructions_stay_data(services, tmp_path):
 
 def test_progress_is_reported_per_file(services, vault):
     seen = []
-    import_paths(services, [vault], progress=lambda done, total, path: seen.append((done, total)))
+    import_paths(services, [vault], progress=lambda path, done, total: seen.append((done, total)))
     total = seen[0][1]
     assert total >= 33 and seen[-1] == (total, total)
 

@@ -16,11 +16,11 @@ from secondme.profile import (
     check_llm_fact,
     fact_grammar,
     parse_facts,
-    profile_view,
     quote_in,
 )
 from secondme.services import build_services
 from secondme.turns import user_side
+from secondme.views.profile import profile_view
 from storage import facts as fact_rows
 from storage import jobs as job_rows
 
@@ -316,6 +316,15 @@ def test_a_cancelled_batch_is_left_for_the_next_run(ana):
     assert job_rows.get_watermark(svc.bank.db(), "profile") == {}
     build(svc)
     assert [f["value"] for f in profile_view(svc)] == ["Lyon"]
+
+
+def test_user_words_of_a_turn_is_the_user_side_else_the_text():
+    # One reading of "the user's words of a turn" for chat context, profile and summaries.
+    from secondme.turns import user_words
+
+    assert user_words("Ana: I moved.\nstill unpacking\nSecond Me: Nice!", "Ana") == \
+        "I moved.\nstill unpacking"
+    assert user_words("just a note", "Ana") == "just a note"
 
 
 def test_an_llm_fact_must_be_supported_word_by_word_not_as_a_substring():

@@ -7,14 +7,14 @@ from datetime import datetime
 
 import pytest
 
-from secondme import controls
 from secondme.chat_context import load_profile_facts
 from secondme.clock import Clock
 from secondme.config import load_settings
 from secondme.memory import MemoryNotFound
-from secondme.profile import ProfileBuilder, profile_view
+from secondme.profile import ProfileBuilder
 from secondme.profile_facts import CORRECTION, FactNotFound, ProfileFacts
 from secondme.services import build_services
+from secondme.views.profile import profile_view
 from storage import facts as fact_rows
 from storage import memories as memory_rows
 
@@ -60,10 +60,9 @@ def audit_text(svc) -> str:
     return json.dumps([dict(r) for r in rows], ensure_ascii=False)
 
 
-CORRECT = {"service": lambda svc, fid, value: ProfileFacts(svc).correct(fid, value),
-           "tui": lambda svc, fid, value: controls.correct_fact(svc, fid, value)}
-DELETE = {"service": lambda svc, fid: ProfileFacts(svc).delete(fid),
-          "tui": lambda svc, fid: controls.delete_fact(svc, fid)}
+# The TUI's profile screen and the CLI both call ProfileFacts: one write path.
+CORRECT = {"service": lambda svc, fid, value: ProfileFacts(svc).correct(fid, value)}
+DELETE = {"service": lambda svc, fid: ProfileFacts(svc).delete(fid)}
 
 
 # -- correct ----------------------------------------------------------------------------------

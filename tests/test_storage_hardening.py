@@ -15,7 +15,7 @@ import pytest
 
 from secondme.exporters import backup, restore
 from secondme.exporters.backup import clean_interrupted
-from secondme.timeline import timeline
+from secondme.views.timeline import timeline
 from storage import FAST_KDF, KeyFileError, create_bank, unlock_bank
 from storage.diskerrors import classify
 from storage.errors import DiskProblem

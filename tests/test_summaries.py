@@ -12,7 +12,8 @@ from secondme.extractive import central_sentences, check_summary, clean_generati
 from secondme.memory import MemoryNotFound
 from secondme.periods import day_period, month_period, week_period
 from secondme.services import build_services
-from secondme.summaries import Summarizer, summaries_view
+from secondme.summaries import Summarizer
+from secondme.views.summaries import summaries_view
 from storage import summaries as store
 
 from .fakes import FakeModel, HashingEmbedder

@@ -7,7 +7,7 @@ from textual.widgets import OptionList, Static
 from secondme.mcp.access import McpAccess
 from tui.app import SecondMeApp
 from tui.screens.mcp_access import McpAccessScreen
-from tui.screens.viewkit import ConfirmModal
+from tui.screens.modals import ConfirmModal
 
 from .test_tui_views import ViewApp, options, text_of
 

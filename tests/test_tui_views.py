@@ -8,10 +8,10 @@ from textual.widgets import DataTable, Input, Label, OptionList, Sparkline, Stat
 
 from secondme.memory import MemoryNotFound
 from tui.screens.inspector import MemoryInspectorScreen
+from tui.screens.modals import ConfirmModal, TextPromptModal
 from tui.screens.profile import ProfileScreen
 from tui.screens.search import SearchScreen
 from tui.screens.timeline import TimelineScreen
-from tui.screens.viewkit import ConfirmModal, TextPromptModal
 
 from .bankdata import seed_views
 
@@ -215,13 +215,16 @@ async def test_profile_lists_facts_by_category_with_evidence(services):
     app = ViewApp(lambda: ProfileScreen(services))
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
+        await settle(pilot, lambda: screen.loaded)
         listed = options(screen, "#pf-facts")
         assert listed[0] == "GOAL" and "RELATIONSHIP" in listed
         assert any("Mia · lives in: Porto" in f and "confidence 0.85" in f for f in listed)
         assert not any("Lisbon" in f for f in listed)          # closed facts hidden…
         await pilot.press("h")
+        await settle(pilot, lambda: screen.loaded)
         assert any("Lisbon" in f and "closed" in f for f in options(screen, "#pf-facts"))
         await pilot.press("h")
+        await settle(pilot, lambda: screen.loaded)
         listing = screen.query_one("#pf-facts", OptionList)
         listing.highlighted = next(i for i in range(listing.option_count)
                                    if listing.get_option_at_index(i).id == f"f{ids['fact']}")
@@ -239,6 +242,7 @@ async def test_profile_correct_and_delete(services):
     app = ViewApp(lambda: ProfileScreen(services))
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
+        await settle(pilot, lambda: screen.loaded)
         listing = screen.query_one("#pf-facts", OptionList)
         listing.highlighted = next(i for i in range(listing.option_count)
                                    if listing.get_option_at_index(i).id == f"f{ids['fact']}")
@@ -247,7 +251,7 @@ async def test_profile_correct_and_delete(services):
         field = app.screen.query_one("#answer", Input)
         field.value = "Vila Nova de Gaia"
         await pilot.press("enter")
-        await pilot.pause()
+        await shown(pilot)
         db = services.bank.db()
         old = db.execute("SELECT status, superseded_by FROM profile_facts WHERE id = ?",
                          [ids["fact"]]).fetchone()
@@ -255,6 +259,7 @@ async def test_profile_correct_and_delete(services):
         new = db.execute("SELECT value, trust, confidence FROM profile_facts WHERE id = ?",
                          [old[1]]).fetchone()
         assert tuple(new) == ("Vila Nova de Gaia", "user", 1.0)
+        await settle(pilot, lambda: screen.loaded)
         assert any("Vila Nova de Gaia" in f for f in options(screen, "#pf-facts"))
 
         listing.highlighted = next(i for i in range(listing.option_count)
@@ -262,7 +267,7 @@ async def test_profile_correct_and_delete(services):
         await pilot.press("d")
         assert isinstance(app.screen, ConfirmModal)
         await pilot.press("y")
-        await pilot.pause()
+        await shown(pilot)
         assert db.execute("SELECT count(*) FROM profile_facts WHERE id = ?",
                           [ids["goal"]]).fetchone()[0] == 0
         assert db.execute("SELECT count(*) FROM fact_sources WHERE fact_id = ?",
@@ -275,8 +280,28 @@ async def test_profile_correct_and_delete(services):
 
 async def test_profile_empty_says_where_facts_come_from(services):
     app = ViewApp(lambda: ProfileScreen(services))
-    async with app.run_test(size=(100, 30)):
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, lambda: app.screen.loaded)
         assert "No facts yet" in options(app.screen, "#pf-facts")[0]
+
+
+async def test_profile_shows_when_a_quote_is_no_longer_in_its_memory(services):
+    # The TUI shows the same verified evidence as the CLI (it used to skip the re-check).
+    ids = seed_views(services)
+    services.memory.edit(ids["porto"], "Mia visited Porto once.")
+    app = ViewApp(lambda: ProfileScreen(services))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await settle(pilot, lambda: screen.loaded)
+        listing = screen.query_one("#pf-facts", OptionList)
+        listing.highlighted = next(i for i in range(listing.option_count)
+                                   if listing.get_option_at_index(i).id == f"f{ids['fact']}")
+        await pilot.pause()
+        assert "quote no longer found" in text_of(screen, "#pf-detail")
+        listing.highlighted = next(i for i in range(listing.option_count)
+                                   if listing.get_option_at_index(i).id == f"f{ids['goal']}")
+        await pilot.pause()
+        assert "quote no longer found" not in text_of(screen, "#pf-detail")
 
 
 # -- inspector -----------------------------------------------------------------------------
@@ -285,6 +310,7 @@ async def test_inspector_shows_text_provenance_history_and_curve(services):
     app = ViewApp(lambda: MemoryInspectorScreen(services, ids["porto"]))
     async with app.run_test(size=(120, 45)) as pilot:
         screen = app.screen
+        await settle(pilot, lambda: screen.loaded)
         assert "Memory #" in text_of(screen, "#mi-title")
         assert "her flat looks over the river" in text_of(screen, "#mi-text")
         chain = text_of(screen, "#mi-provenance")
@@ -299,7 +325,7 @@ async def test_inspector_shows_text_provenance_history_and_curve(services):
         assert history.row_count >= 1
         await pilot.press("p")
         await pilot.press("y")
-        await pilot.pause()
+        await settle(pilot, lambda: "pinned" in text_of(screen, "#mi-title"))
         assert services.memory.get(ids["porto"]).pinned
         assert "pinned" in text_of(screen, "#mi-title")
         assert screen.query_one("#mi-history", DataTable).row_count == history.row_count
@@ -309,13 +335,16 @@ async def test_inspector_of_an_archived_memory_and_a_missing_one(services):
     ids = seed_views(services)
     app = ViewApp(lambda: MemoryInspectorScreen(services, ids["umbrella"]))
     async with app.run_test(size=(120, 45)) as pilot:
+        await settle(pilot, lambda: app.screen.loaded)
         assert "archived" in text_of(app.screen, "#mi-title")
         await pilot.press("r")
         await pilot.press("y")
+        await app.workers.wait_for_complete()
         await pilot.pause()
         assert services.memory.get(ids["umbrella"]).state == "active"
     app = ViewApp(lambda: MemoryInspectorScreen(services, 99999))
-    async with app.run_test(size=(100, 30)):
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, lambda: app.screen.loaded)
         assert "forgotten" in text_of(app.screen, "#mi-text")
 
 

@@ -85,8 +85,8 @@ def eval_command(
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("loading the embedder", total=work_units(dataset))
 
-        def advance(what: str, done: int) -> None:
-            progress.update(task, description=what, advance=done)
+        def advance(stage: str, done: int, total: int | None) -> None:
+            progress.update(task, description=stage, completed=done, total=total)
 
         result = evaluate(dataset, embedder, ks=ks, progress=advance, ablations=ablations)
     report = result.report()

@@ -84,7 +84,7 @@ def import_(
                   transient=True, disable=not console.is_terminal) as progress:
         task = progress.add_task("", total=None)
 
-        def on_progress(done: int, total: int, path: str) -> None:
+        def on_progress(path: str, done: int, total: int | None) -> None:
             name = Path(path).name if path else ""
             progress.update(task, completed=done, total=total, description=name[:40])
 

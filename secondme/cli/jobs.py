@@ -145,8 +145,8 @@ def summaries(
     as_json: JsonOpt = False,
 ) -> None:
     """The hierarchical summaries, each with the memories/summaries it was made from."""
-    from ..periods import LEVELS
-    from ..summaries import summaries_view
+    from ..periods import SUMMARY_LEVELS as LEVELS
+    from ..views.summaries import summaries_view
 
     if level is not None and level not in LEVELS:
         raise InvalidInput(f"unknown level {level!r}; choose one of: {', '.join(LEVELS)}")

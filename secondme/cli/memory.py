@@ -8,8 +8,8 @@ from typing import Annotated, Any
 import typer
 
 from ..clock import from_iso
-from ..decay import days_until
 from ..errors import UserError
+from ..views import memory as views
 from .app import JsonOpt, NowOpt, app, emit_json, state
 
 memory_app = typer.Typer(help="Inspect and control one memory: its text, curve and history.",
@@ -22,24 +22,8 @@ SPARK = "▁▂▃▄▅▆▇█"
 
 
 def retention_report(services: Any, memory: Any) -> dict[str, Any]:
-    """R now and ahead, and when it would be archived: the numbers behind the curve."""
-    view = services.memory.retention_view(memory, HORIZONS)
-    decay = services.memory.decay
-    until = None
-    if not view.pinned:
-        until = max(0.0, days_until(decay.threshold, memory.strength, decay.tau_days)
-                    - view.days_since_reinforced)
-    return {
-        "r_now": view.r_now,
-        "projected": {str(d): r for d, r in view.projected.items()},
-        "days_since_reinforced": view.days_since_reinforced,
-        "never_fades": view.pinned,
-        "strength": memory.strength,
-        "tau_days": decay.tau_days,
-        "threshold": decay.threshold,
-        "days_until_archive": until,
-        "below_threshold": (not view.pinned) and view.r_now < decay.threshold,
-    }
+    """The retention read model, as JSON."""
+    return views.retention_report(services, memory, HORIZONS).to_public()
 
 
 def curve(services: Any, memory: Any, width: int = 30) -> tuple[str, int]:
@@ -47,18 +31,11 @@ def curve(services: Any, memory: Any, width: int = 30) -> tuple[str, int]:
 
     Starting at the last reinforcement (not at now) shows where on its curve the memory is.
     """
-    from datetime import timedelta
-
-    from ..clock import days_between
-
-    start = from_iso(memory.last_reinforced_at)
-    elapsed = max(0.0, days_between(start, services.clock.now()))
-    span = max(60, int(elapsed + 30))
-    points = [services.memory.retention_of(memory, start + timedelta(days=span * i / (width - 1)))
-              for i in range(width)]
-    chars = [SPARK[min(len(SPARK) - 1, int(r * len(SPARK)))] for r in points]
-    chars[min(width - 1, round(elapsed / span * (width - 1)))] = "◆"
-    return "".join(chars), span
+    points = views.retention_curve(services, memory, days_ahead=30, points=width, min_span=60)
+    chars = [SPARK[min(len(SPARK) - 1, int(r * len(SPARK)))] for _, r in points]
+    now = min(range(width), key=lambda i: abs(points[i][0]))
+    chars[now] = "◆"
+    return "".join(chars), round(points[-1][0] - points[0][0])
 
 
 def _when(iso: str) -> str:

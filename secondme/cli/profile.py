@@ -27,7 +27,7 @@ def profile(
     """Your profile: facts with confidence, since when, and the quotes they rest on."""
     if ctx.invoked_subcommand is not None:
         return
-    from ..profile import profile_view
+    from ..views.profile import profile_view
 
     facts = profile_view(state(ctx).services(now), history=history)
     if as_json:

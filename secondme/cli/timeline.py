@@ -37,7 +37,7 @@ def timeline(
 ) -> None:
     """Per day, week or month: the summary, counts by kind and source, retention, archived."""
     from ..clock import parse_when
-    from ..timeline import timeline as build
+    from ..views.timeline import timeline as build
 
     first = parse_when(start) if start else None
     last = parse_when(end) if end else None

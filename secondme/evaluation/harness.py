@@ -28,13 +28,14 @@ from ..clock import Clock
 from ..config import load_settings
 from ..embedding_service import embed_pending
 from ..embeddings import Embedder, from_blob
+from ..progress import Progress
 from ..services import Services, build_services
 from . import metrics
 from .formats import Conversation, Dataset, Question
 
 RETRIEVERS = ("ours", "bm25", "dense")
 DEFAULT_KS = (1, 5, 10, 20)
-Progress = Callable[[str, int], None]   # (what is happening, units of work just finished)
+Advance = Callable[[str, int], None]   # (what is happening, units of work just finished)
 
 
 @dataclass
@@ -147,15 +148,18 @@ def evaluate(dataset: Dataset, embedder: Embedder, *, ks: Sequence[int] = DEFAUL
         raise ValueError("k values must be positive integers")
     result = EvalResult(dataset=dataset, ks=ks, embedder=embedder.name)
     started = time.perf_counter()
+    total, finished = work_units(dataset), [0]
+
+    def advance(what: str, units: int) -> None:
+        finished[0] += units
+        if progress is not None:
+            progress(what, finished[0], total)
+
     for conversation in dataset.conversations:
-        _evaluate_conversation(conversation, embedder, result, progress or _no_progress, workdir,
+        _evaluate_conversation(conversation, embedder, result, advance, workdir,
                                ablations, dict(variants or {}))
     result.timings["total"] = time.perf_counter() - started
     return result
-
-
-def _no_progress(_what: str, _done: int) -> None:
-    return None
 
 
 def _tick(result: EvalResult, key: str, since: float) -> float:
@@ -165,7 +169,7 @@ def _tick(result: EvalResult, key: str, since: float) -> float:
 
 
 def _evaluate_conversation(conversation: Conversation, embedder: Embedder, result: EvalResult,
-                           progress: Progress, workdir: Path | None, ablations: bool,
+                           progress: Advance, workdir: Path | None, ablations: bool,
                            variants: dict[str, RetrieverFactory]) -> None:
     result.conversations += 1
     result.turns += len(conversation.turns)
@@ -214,7 +218,7 @@ class _Asker:
 
 
 def _run(conversation: Conversation, services: Services, embedder: Embedder,
-         result: EvalResult, progress: Progress, ablations: bool,
+         result: EvalResult, progress: Advance, ablations: bool,
          variants: dict[str, RetrieverFactory]) -> None:
     label = f"{conversation.id}"
     clock = time.perf_counter()

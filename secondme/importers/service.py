@@ -15,7 +15,7 @@ import contextlib
 import hashlib
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +26,7 @@ from storage.pragmas import relaxed_durability
 from storage.sqlcipher import DatabaseError
 
 from ..forget_sources import recorded_run
+from ..progress import Progress
 from .base import (
     KIND_CHATGPT,
     KIND_JSONL,
@@ -109,9 +110,6 @@ class ImportReport:
                 "skipped_reasons": self.reasons("skipped"),
                 "failed_reasons": self.reasons("failed"),
                 "files": [o.to_public() for o in self.outcomes]}
-
-
-Progress = Callable[[int, int, str], None]
 
 
 def _hidden(name: str) -> bool:
@@ -221,10 +219,10 @@ class ImportService:
         with self._batch_durability(), recorded_run(self.bank, self.clock):
             for done, candidate in enumerate(candidates):
                 if progress is not None:
-                    progress(done, total, str(candidate.path))
+                    progress(str(candidate.path), done, total)
                 report.outcomes.append(self.import_one(candidate))
             if progress is not None:
-                progress(total, total, "")
+                progress("", total, total)
             for root in roots:
                 report.outcomes.extend(self._vanished(root, seen_paths))
         return report

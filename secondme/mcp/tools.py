@@ -82,7 +82,7 @@ def fetch(services, memory_id: str) -> tuple[dict[str, Any], int]:
 
 
 def profile(services) -> tuple[dict[str, Any], int]:
-    from ..profile import profile_view
+    from ..views.profile import profile_view
 
     facts = []
     for fact in profile_view(services):
@@ -97,7 +97,7 @@ def profile(services) -> tuple[dict[str, Any], int]:
 
 
 def summaries(services, level: str = "week", n: int = 4) -> tuple[dict[str, Any], int]:
-    from ..summaries import summaries_view
+    from ..views.summaries import summaries_view
 
     if level not in LEVELS:
         raise ValueError(f"level must be one of {', '.join(LEVELS)} (got {level!r})")

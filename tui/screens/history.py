@@ -23,8 +23,8 @@ from textual.widgets.option_list import Option
 
 from storage import messages as msgs
 
+from ..widgets.memory_list import one_line
 from ..widgets.message import MessageView
-from .viewkit import one_line
 
 
 @dataclass

@@ -10,34 +10,34 @@ drop below the archive threshold unless it is used again.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.text import Text
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
+from textual.message import Message
 from textual.widgets import DataTable, Footer, Label, Sparkline, Static
 
-from secondme.controls import audit_lines, provenance, retention_curve
-from secondme.decay import days_until
 from secondme.memory import MemoryNotFound
+from secondme.services import Services
+from secondme.views.memory import MemoryInspection, inspect_memory
 
-from .viewkit import MemoryActions, retention_bar
+from ..widgets.memory_list import retention_bar
+from .base import MemoryScreen
 
 CURVE_POINTS = 60
 DAYS_AHEAD = 30
 
 
-class MemoryInspectorScreen(MemoryActions, Screen[None]):
-    DEFAULT_CSS = """
-    MemoryInspectorScreen #mi-scroll { padding: 0 1; }
-    MemoryInspectorScreen #mi-title { text-style: bold; color: $accent; width: 100%; }
-    MemoryInspectorScreen .section { margin-top: 1; text-style: bold; color: $text-muted; }
-    MemoryInspectorScreen #mi-text {
-        border: round $primary-darken-2; padding: 0 1; height: auto; max-height: 16;
-    }
-    MemoryInspectorScreen #mi-curve { height: 4; margin: 0 0; }
-    MemoryInspectorScreen #mi-history { height: auto; max-height: 14; }
-    """
+@dataclass
+class InspectionLoaded(Message, bubble=False):
+    memory_id: int
+    inspection: MemoryInspection | None          # None: the memory no longer exists
+
+
+class MemoryInspectorScreen(MemoryScreen):
     BINDINGS = [
         Binding("escape", "close", "Back"),
         Binding("p", "pin", "Pin/unpin"),
@@ -45,10 +45,10 @@ class MemoryInspectorScreen(MemoryActions, Screen[None]):
         Binding("r", "restore", "Restore"),
     ]
 
-    def __init__(self, services, memory_id: int) -> None:
-        super().__init__()
-        self.services = services
+    def __init__(self, services: Services, memory_id: int) -> None:
+        super().__init__(services)
         self.memory_id = memory_id
+        self.loaded = False       # the shown memory is loaded (tests wait on it)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="mi-scroll"):
@@ -71,13 +71,28 @@ class MemoryInspectorScreen(MemoryActions, Screen[None]):
         self.reload()
 
     def reload(self) -> None:
+        self.loaded = False
+        self.load(self.memory_id)
+
+    @work(thread=True, exclusive=True, group="db", exit_on_error=False)
+    def load(self, memory_id: int) -> None:
         try:
-            memory = self.services.memory.get(self.memory_id)
+            found = inspect_memory(self.services, memory_id, days_ahead=DAYS_AHEAD,
+                                   points=CURVE_POINTS)
         except MemoryNotFound:
+            found = None
+        self.post_message(InspectionLoaded(memory_id, found))
+
+    @on(InspectionLoaded)
+    def _loaded(self, event: InspectionLoaded) -> None:
+        if event.inspection is None:
             self._show_gone()
-            return
-        services = self.services
-        view = services.memory.retention_view(memory)
+        else:
+            self._show(event.inspection)
+        self.loaded = True
+
+    def _show(self, seen: MemoryInspection) -> None:
+        memory, report = seen.memory, seen.retention
         state = memory.state + (" · pinned" if memory.pinned else "")
         self.query_one("#mi-title", Label).update(
             Text(f"Memory #{memory.id} · {memory.kind} · {state}"))
@@ -92,26 +107,25 @@ class MemoryInspectorScreen(MemoryActions, Screen[None]):
         self.query_one("#mi-text", Static).update(Text(memory.text))
 
         chain = Text()
-        steps = provenance(services, memory)
+        steps = seen.provenance
         for i, step in enumerate(steps):
             chain.append("└─ " if i == len(steps) - 1 else "├─ ", style="dim")
             chain.append(f"{step['label']}: ", style="bold")
             chain.append(step["detail"] + ("\n" if i < len(steps) - 1 else ""))
         self.query_one("#mi-provenance", Static).update(chain)
 
-        threshold = services.memory.decay.threshold
-        r = view.r_now
+        threshold = report.threshold
+        r = report.r_now
         stats = Text()
         stats.append(f"R now {retention_bar(r, 10)} {r:.2f}", style="bold")
         stats.append(f" · strength S {memory.strength:.2f} · recalled {memory.recall_count}× · "
-                     f"{view.days_since_reinforced:.1f} days since last reinforced\n", style="")
-        if view.pinned:
+                     f"{report.days_since_reinforced:.1f} days since last reinforced\n", style="")
+        if report.never_fades:
             stats.append("Pinned: it does not fade.", style="yellow")
         else:
-            ahead = " · ".join(f"+{d}d {v:.2f}" for d, v in sorted(view.projected.items()))
+            ahead = " · ".join(f"+{d}d {v:.2f}" for d, v in sorted(report.projected.items()))
             stats.append(f"Projected without use: {ahead}. ", style="dim")
-            left = days_until(threshold, memory.strength, services.memory.decay.tau_days) \
-                - view.days_since_reinforced
+            left = report.days_until_archive or 0.0
             if memory.state == "archived":
                 stats.append(f"Archived (below θ = {threshold}); restore with r.", style="dim")
             elif left > 0:
@@ -120,7 +134,7 @@ class MemoryInspectorScreen(MemoryActions, Screen[None]):
                 stats.append(f"Below θ = {threshold}: the next decay run archives it.",
                              style="dim")
         self.query_one("#mi-retention", Static).update(stats)
-        curve = retention_curve(services, memory, days_ahead=DAYS_AHEAD, points=CURVE_POINTS)
+        curve = seen.curve
         self.query_one("#mi-curve", Sparkline).data = [value for _, value in curve]
         first = curve[0][0]
         self.query_one("#mi-axis", Static).update(Text(
@@ -129,7 +143,7 @@ class MemoryInspectorScreen(MemoryActions, Screen[None]):
 
         table = self.query_one("#mi-history", DataTable)
         table.clear()
-        for entry in audit_lines(services, memory.id):
+        for entry in seen.history:
             change = entry["change"] or entry["note"]
             if entry["note"] and entry["change"]:
                 change += f"  ({entry['note']})"

@@ -22,7 +22,8 @@ from textual.widgets.option_list import Option
 
 from secondme.mcp.access import McpAccess, ProposalNotFound
 
-from .viewkit import ConfirmModal, one_line
+from ..widgets.memory_list import one_line
+from .modals import ConfirmModal
 
 LOG_ENTRIES = 100
 

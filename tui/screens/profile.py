@@ -8,20 +8,24 @@ closed, not erased: the portrait keeps its history), `d` deletes it for good,
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
+from textual.message import Message
 from textual.widgets import Footer, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from secondme.controls import FactNotFound, correct_fact, delete_fact, facts_by_category
+from secondme.profile_facts import FactNotFound, ProfileFacts
+from secondme.services import Services
+from secondme.views.profile import by_category, profile_view
 
-from .viewkit import ConfirmModal, TextPromptModal
+from .base import MemoryScreen
+from .modals import ConfirmModal, TextPromptModal
 
 
 def _validity(fact: dict[str, Any]) -> str:
@@ -44,15 +48,13 @@ def fact_option(fact: dict[str, Any]) -> Option:
     return Option(text, id=f"f{fact['id']}")
 
 
-class ProfileScreen(Screen[None]):
-    DEFAULT_CSS = """
-    ProfileScreen #pf-title { width: 100%; padding: 0 1; text-style: bold; color: $accent; }
-    ProfileScreen #pf-body { height: 1fr; }
-    ProfileScreen #pf-facts { width: 1fr; }
-    ProfileScreen #pf-detail {
-        width: 46; padding: 0 1; border: round $primary-darken-2; height: 100%;
-    }
-    """
+@dataclass
+class ProfileLoaded(Message, bubble=False):
+    history: bool
+    grouped: dict[str, list[dict[str, Any]]]
+
+
+class ProfileScreen(MemoryScreen):
     BINDINGS = [
         Binding("escape", "close", "Back"),
         Binding("e", "edit", "Correct"),
@@ -60,10 +62,10 @@ class ProfileScreen(Screen[None]):
         Binding("h", "toggle_history", "History"),
     ]
 
-    def __init__(self, services) -> None:
-        super().__init__()
-        self.services = services
+    def __init__(self, services: Services) -> None:
+        super().__init__(services)
         self.history = False
+        self.loaded = False       # the shown facts are loaded (tests wait on it)
         self._facts: dict[int, dict[str, Any]] = {}
 
     def compose(self) -> ComposeResult:
@@ -81,7 +83,22 @@ class ProfileScreen(Screen[None]):
         self.reload()
 
     def reload(self) -> None:
-        grouped = facts_by_category(self.services, include_closed=self.history)
+        self.loaded = False
+        self.load(self.history)
+
+    @work(thread=True, exclusive=True, group="db", exit_on_error=False)
+    def load(self, history: bool) -> None:
+        facts = profile_view(self.services, history=history)
+        self.post_message(ProfileLoaded(history, by_category(facts)))
+
+    @on(ProfileLoaded)
+    def _loaded(self, event: ProfileLoaded) -> None:
+        if event.history != self.history:
+            return                               # toggled again meanwhile
+        self._fill(event.grouped)
+        self.loaded = True
+
+    def _fill(self, grouped: dict[str, list[dict[str, Any]]]) -> None:
         listing = self.query_one("#pf-facts", OptionList)
         keep = listing.highlighted
         listing.clear_options()
@@ -142,7 +159,10 @@ class ProfileScreen(Screen[None]):
         for source in fact.get("sources", []):
             when = (source.get("event_at") or "")[:10]
             detail.append(f"• #{source['memory_id']} {when}: ", style="dim")
-            detail.append(f"“{source['quote']}”\n", style="italic")
+            detail.append(f"“{source['quote']}”", style="italic")
+            if not source.get("verified", True):
+                detail.append(" (quote no longer found in the memory)", style="red")
+            detail.append("\n")
         if not fact.get("sources"):
             detail.append("(no source memory linked)\n", style="dim")
         self.query_one("#pf-detail", Static).update(detail)
@@ -173,15 +193,8 @@ class ProfileScreen(Screen[None]):
             return
 
         def done(value: str | None) -> None:
-            if not value:
-                return
-            try:
-                new_id = correct_fact(self.services, fact["id"], value)
-            except (FactNotFound, ValueError) as exc:
-                self.notify(str(exc), severity="error")
-                return
-            self.notify(f"Corrected: {fact['attribute']} is now “{value}” (fact #{new_id}).")
-            self.reload()
+            if value:
+                self._correct(fact, value)
 
         self.app.push_screen(TextPromptModal(
             f"Correct “{fact['subject']} · {fact['attribute']}” (the old value is kept in "
@@ -194,19 +207,38 @@ class ProfileScreen(Screen[None]):
             return
 
         def done(ok: bool | None) -> None:
-            if not ok:
-                return
-            try:
-                delete_fact(self.services, fact["id"])
-            except FactNotFound as exc:
-                self.notify(str(exc), severity="error")
-                return
-            self.notify(f"Fact #{fact['id']} deleted.")
-            self.reload()
+            if ok:
+                self._delete(fact)
 
         self.app.push_screen(ConfirmModal(
             f"Delete “{fact['subject']} · {fact['attribute']}: {fact['value']}” for good? "
             "Its evidence links go too; the memories themselves stay.", "Delete"), done)
+
+    # The one fact write path (it rewrites the fact's memory and the search index): off the
+    # UI loop, like every change in the views.
+    @work(thread=True, group="change", exit_on_error=False)
+    def _correct(self, fact: dict[str, Any], value: str) -> None:
+        try:
+            new_id = ProfileFacts(self.services).correct(fact["id"], value)
+        except (FactNotFound, ValueError) as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        self.app.call_from_thread(
+            self._changed_fact, f"Corrected: {fact['attribute']} is now “{value}” "
+            f"(fact #{new_id}).")
+
+    @work(thread=True, group="change", exit_on_error=False)
+    def _delete(self, fact: dict[str, Any]) -> None:
+        try:
+            ProfileFacts(self.services).delete(fact["id"])
+        except FactNotFound as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        self.app.call_from_thread(self._changed_fact, f"Fact #{fact['id']} deleted.")
+
+    def _changed_fact(self, message: str) -> None:
+        self.notify(message)
+        self.reload()
 
     def action_toggle_history(self) -> None:
         self.history = not self.history

@@ -11,11 +11,13 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from .viewkit import memory_id_of, one_line, retention_bar
+from secondme.services import Services
+
+from ..widgets.memory_list import memory_id_of, one_line, retention_bar
+from .base import MemoryScreen
 
 RESULTS = 20
 
@@ -44,21 +46,15 @@ def hit_option(hit) -> Option:
     return Option(text, id=f"m{memory.id}")
 
 
-class SearchScreen(Screen[None]):
+class SearchScreen(MemoryScreen):
     AUTO_FOCUS = "#sr-query"
-    DEFAULT_CSS = """
-    SearchScreen #sr-query { margin: 0 1; }
-    SearchScreen #sr-status { padding: 0 2; color: $text-muted; }
-    SearchScreen #sr-results { height: 1fr; margin: 0 1; }
-    """
     BINDINGS = [
         Binding("escape", "close", "Back"),
         Binding("ctrl+t", "toggle_archived", "Archived on/off"),
     ]
 
-    def __init__(self, services, query: str = "") -> None:
-        super().__init__()
-        self.services = services
+    def __init__(self, services: Services, query: str = "") -> None:
+        super().__init__(services)
         self.initial = query
         self.include_archived = False
         self.searching = False

@@ -12,8 +12,6 @@ worker: the loop never waits on a big month or year.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -21,42 +19,32 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from secondme.clock import from_iso
-from secondme.timeline import (
-    LEVELS,
-    Period,
-    PeriodStats,
-    memories_in,
-    parse_period,
-    period_of,
-    stats_for,
-    summary_of,
-)
+from secondme.periods import CALENDAR_LEVELS as LEVELS
+from secondme.periods import Period, parse_period, period_of
+from secondme.services import Services
+from secondme.timeline import latest_moment, memories_in
+from secondme.views.timeline import PeriodStats, children_stats, stats_of
+from storage.records import Memory
 
-from .viewkit import MemoryActions, TextPromptModal, memory_id_of, memory_option, retention_bar
+from ..widgets.memory_list import memory_id_of, memory_option, retention_bar
+from .base import MemoryScreen
+from .modals import TextPromptModal
 
 MAX_LISTED = 300    # a year can hold thousands: list the best remembered, zoom in for all
-
-
-def _latest_moment(services) -> datetime:
-    row = services.bank.db().execute(
-        "SELECT max(event_at) FROM memories WHERE kind != 'summary'").fetchone()
-    return from_iso(row[0]) if row and row[0] else services.clock.now()
 
 
 @dataclass
 class TimelineLoaded(Message, bubble=False):
     period: Period
     stats: PeriodStats
-    memories: list[tuple[Any, float]]            # (memory, retention), as listed
+    memories: list[tuple[Memory, float]]            # (memory, retention), as listed
     children: list[tuple[Period, PeriodStats]]
 
 
-class TimelineScreen(MemoryActions, Screen[None]):
+class TimelineScreen(MemoryScreen):
     BINDINGS = [
         Binding("escape", "close", "Back"),
         Binding("left", "shift(-1)", "Earlier"),
@@ -72,10 +60,9 @@ class TimelineScreen(MemoryActions, Screen[None]):
         Binding("r", "restore", "Restore"),
     ]
 
-    def __init__(self, services, period: Period | None = None) -> None:
-        super().__init__()
-        self.services = services
-        self.period = period or period_of(_latest_moment(services), "month")
+    def __init__(self, services: Services, period: Period | None = None) -> None:
+        super().__init__(services)
+        self.period = period or period_of("month", latest_moment(services))
         self._children: list[Period] = []
         self.loaded = False       # the shown lists belong to `period` (tests wait on it)
 
@@ -102,7 +89,7 @@ class TimelineScreen(MemoryActions, Screen[None]):
     # -- data ---------------------------------------------------------------------
     def _siblings_or_children(self, period: Period) -> list[Period]:
         if period.level == "day":
-            return period_of(period.start, "week").children()
+            return period_of("week", period.start).children()
         return period.children()
 
     def reload(self) -> None:
@@ -113,17 +100,13 @@ class TimelineScreen(MemoryActions, Screen[None]):
     def load(self, period: Period) -> None:
         services = self.services
         memories = memories_in(services, period)
-        stats = stats_for(services, period, memories, summary_of(services, period))
+        stats = stats_of(services, period)
         now = services.clock.now()
         listed = [(m, services.memory.retention_of(m, now)) for m in memories]
         if len(listed) > MAX_LISTED:
             listed = sorted(listed, key=lambda pair: -pair[1])[:MAX_LISTED]
             listed.sort(key=lambda pair: (pair[0].event_at, pair[0].id))
-        children = []
-        for child in self._siblings_or_children(period):
-            inside = memories_in(services, child)
-            children.append((child, stats_for(services, child, inside,
-                                              summary_of(services, child))))
+        children = children_stats(services, self._siblings_or_children(period))
         self.post_message(TimelineLoaded(period, stats, listed, children))
 
     @on(TimelineLoaded)
@@ -133,7 +116,7 @@ class TimelineScreen(MemoryActions, Screen[None]):
         period = event.period
         path = " ▸ ".join(LEVELS[::-1][:LEVELS[::-1].index(period.level) + 1])
         self.query_one("#tl-title", Label).update(
-            f"Timeline · {period.label}   [dim]({path} · ←/→ move · Enter zooms in"
+            f"Timeline · {period.short_label}   [dim]({path} · ←/→ move · Enter zooms in"
             " · Backspace zooms out · y/m/w/d zoom · g go to date)[/]")
         self.query_one("#tl-summary", Static).update(self._summary_text(event.stats))
         self._fill_periods(event.children)
@@ -174,7 +157,7 @@ class TimelineScreen(MemoryActions, Screen[None]):
             current = child.key == self.period.key
             if current:
                 highlight = index
-            text.append(child.label, style="bold" if current or stats.total else "dim")
+            text.append(child.short_label, style="bold" if current or stats.total else "dim")
             text.append("\n")
             if stats.total:
                 text.append(f"{retention_bar(stats.mean_retention or 0, 6)} {stats.total} · "
@@ -190,7 +173,7 @@ class TimelineScreen(MemoryActions, Screen[None]):
         if options:
             periods.highlighted = highlight
 
-    def _fill_memories(self, memories: list[tuple[Any, float]], total: int) -> None:
+    def _fill_memories(self, memories: list[tuple[Memory, float]], total: int) -> None:
         listing = self.query_one("#tl-memories", OptionList)
         title = "Memories (Enter: inspect)"
         if total > len(memories):
@@ -241,7 +224,7 @@ class TimelineScreen(MemoryActions, Screen[None]):
         if finer and periods.highlighted is not None and periods.highlighted < len(self._children):
             anchor = self._children[periods.highlighted].start
         if level != self.period.level or anchor != self.period.start:
-            self.go(period_of(anchor, level))
+            self.go(period_of(level, anchor))
 
     def action_go_to_date(self) -> None:
         def done(answer: str | None) -> None:
@@ -264,9 +247,6 @@ class TimelineScreen(MemoryActions, Screen[None]):
         if listing.highlighted is None:
             return None
         return memory_id_of(listing.get_option_at_index(listing.highlighted))
-
-    def after_change(self, action: str, memory_id: int) -> None:
-        self.reload()
 
 
 __all__ = ["TimelineScreen"]
