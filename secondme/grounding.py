@@ -112,6 +112,8 @@ def check(reply: str, memories: Sequence[tuple[int, MemoryItem]], facts: Sequenc
         words = [c for c in mine if c.kind == "word"]
         if strict_missing or (len(words) >= MIN_WORDS and len(missing) * 2 > len(words)):
             unsupported.append(i)
+            cited.append([])   # an unsupported sentence cites nothing: it would look backed
+            continue
         used = [c for c in mine if supported(c, known)]
         cited.append([n for n, _, vocab in each if any(supported(c, vocab) for c in used)])
     numbers = sorted({n for row in cited for n in row})

@@ -216,13 +216,19 @@ def test_ask_json_recalls_an_earlier_message(home):
     run("init")
     (home / "config.toml").write_text("max_reply_tokens = 16\n")
     first = run("ask", "My sister Ana moved to Porto last spring.")
-    assert first.stdout.strip()
+    assert first.stdout.strip() == ("Noted, I'll remember that: your sister Ana moved to "
+                                     "Porto last spring.")   # a statement: acknowledged
+    never = run("ask", "What is my dog's name?")
+    assert never.stdout.strip() == "I don't remember you telling me about that."
     out = json.loads(run("ask", "--json", "Where does my sister live?").stdout)
     recalled = [r["memory"] for r in out["recalled"]]
     assert any("My sister Ana moved to Porto" in m["text"] and m["event_at"] == "2024-05-01T12:00:00"
                for m in recalled)
     assert {"bm25", "cosine", "retention", "final"} <= set(out["recalled"][0]["scores"])
     assert out["answer"] and out["model"]["device"] in ("CPU", "GPU")
+    assert isinstance(out["citations"], list) and "unsupported" in out["grounding"]
+    for cited in out["citations"]:
+        assert {"number", "memory_id", "date", "source", "text"} <= set(cited)
 
 
 def test_cancel_while_still_preparing_stops_before_any_text(make_services):
