@@ -26,7 +26,7 @@ TALK_WORDS = _set("""
 remember remembers know knows sure sorry think thinks believe notes note memory memories
 tell told mention mentioned said okay sounds great thanks thank please help glad nice
 anything something nothing don't doesn't didn't can't cannot yes yeah right well
-i'm i've i'll i'd you're you've you'll we're they're it's that's here's there's
+hello hi hey i'm i've i'll i'd you're you've you'll we're they're it's that's here's there's
 """)
 STRICT = ("name", "number", "date", "relation")
 MIN_WORDS = 3     # a sentence judged on content words alone needs a few of them

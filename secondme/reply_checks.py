@@ -30,7 +30,7 @@ def before_reply(svc: Any, db: Any, question: str, hits: list[Any],
 def after_reply(prepared: Any, reply: str) -> Grounding | None:
     """The reply checked against the memories placed in its prompt and the profile facts."""
     inputs: PromptInputs | None = getattr(prepared, "inputs", None)
-    if not reply or inputs is None or prepared.fixed:
+    if not reply or inputs is None or prepared.fixed or prepared.cancel.is_set():
         return None
     order = [h.memory.id for h in prepared.hits]
     placed = set(prepared.prompt.memory_ids)

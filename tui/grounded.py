@@ -15,17 +15,23 @@ UNSUPPORTED_NOTE = "not found in your memory (marked in italics)"
 
 def reply_markdown(result: Any) -> str:
     """The reply with citation links after the sentences that used a memory; the sentences
-    memory does not support in italics."""
+    memory does not support in italics. Everything else (line breaks, Markdown) is kept."""
     g = getattr(result, "grounding", None)
-    if g is None or not g.sentences:
-        return result.text
+    text = result.text
+    if g is None or not (g.citations or g.unsupported):
+        return text
     ids = {c.number: c.memory_id for c in g.citations}
-    out = []
+    out, pos = [], 0
     for i, (sentence, numbers) in enumerate(zip(g.sentences, g.cited, strict=True)):
-        text = f"*{sentence}*" if i in g.unsupported else sentence
-        text += "".join(f" [\\[{n}\\]]({LINK_PREFIX}{ids[n]})" for n in numbers if n in ids)
-        out.append(text)
-    return " ".join(out)
+        start = text.find(sentence, pos)
+        if start < 0:
+            continue
+        out.append(text[pos:start])
+        out.append(f"*{sentence}*" if i in g.unsupported else sentence)
+        out.append("".join(f" [\\[{n}\\]]({LINK_PREFIX}{ids[n]})" for n in numbers if n in ids))
+        pos = start + len(sentence)
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def reply_note(result: Any) -> str:
