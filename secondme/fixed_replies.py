@@ -19,6 +19,7 @@ from .faithfulness import Sources, _set, claims, supported
 
 DONT_REMEMBER = "I don't remember you telling me about that."
 MIN_STATEMENT_WORDS = 4
+MAX_ACK_CHARS = 280      # longer statements (a pasted text) go to the model
 TOP_HITS = 3
 
 
@@ -56,7 +57,8 @@ def fixed_reply(question: str, hits: Sequence[Any], facts: Sequence[str],
                 sum(supported(c, vocab) for c in wanted) * 2 > len(wanted):
             return None
         return DONT_REMEMBER
-    if "?" in question or len(question.split()) < MIN_STATEMENT_WORDS:
+    if "?" in question or len(question.split()) < MIN_STATEMENT_WORDS or \
+            len(question) > MAX_ACK_CHARS:   # a long text: the model reads it
         return None
     return acknowledge(question)
 

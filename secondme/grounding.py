@@ -99,7 +99,9 @@ def check(reply: str, memories: Sequence[tuple[int, MemoryItem]], facts: Sequenc
           question: str = "", allowed: Sequence[str] = ()) -> Grounding:
     """Checks `reply` against numbered memories (number, item) and the profile facts."""
     sentences = split_sentences(reply)
-    known = Sources(list(facts) + [m.text for _, m in memories], allowed)
+    # A memory's day may be quoted ("you told me on 12 April").
+    known = Sources(list(facts) + [f"{m.text} ({nice_day(m.date)})" for _, m in memories],
+                    allowed)
     asked = Sources(question, allowed)
     each = [(n, m, Sources(m.text, ())) for n, m in memories]
     cited: list[list[int]] = []

@@ -35,6 +35,7 @@ def test_a_statement_is_acknowledged_and_small_talk_goes_to_the_model():
     assert fixed_reply("I'm allergic to peanuts.", [], []) == \
         "Noted, I'll remember that: you're allergic to peanuts."
     assert fixed_reply("hi", [], []) is None
+    assert fixed_reply("I went to the market. " * 20, [], []) is None   # long: the model reads
     assert fixed_reply("How are you?", [], []) is None
     assert acknowledge("I was born in Faro and my mum is a nurse!") == \
         "Noted, I'll remember that: you were born in Faro and your mum is a nurse."

@@ -46,6 +46,10 @@ def test_numbers_and_places_must_come_from_the_sources():
     assert g.unsupported == [0] and g.best == g.best and g.best.memory_id == 9
 
 
+def test_the_day_a_memory_was_told_may_be_quoted():
+    assert check("Ana moved to Porto. You told me on 2 April.", [(1, SISTER)]).supported
+
+
 def test_sentences_and_days():
     assert split_sentences("One. Two? Three") == ["One.", "Two?", "Three"]
     assert nice_day("2024-05-14T10:00:00") == "14 May 2024"
