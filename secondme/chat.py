@@ -28,6 +28,7 @@ from .chat_context import (
     load_profile_facts,
     memory_item,
 )
+from .chat_errors import ChatBusy, ReplyInterrupted  # noqa: F401  (this module's API)
 from .clock import from_iso
 from .degradation import note
 from .errors import InvalidInput
@@ -39,6 +40,7 @@ from .prompting import (
     Turn,
     build_prompt,
 )
+from .reply_checks import after_reply, before_reply, mark_unsupported, public, trusted
 from .retrieval import FullTextRetriever, Hit
 
 HISTORY_MESSAGES = 12        # recent messages offered to the packer (it may keep fewer)
@@ -67,6 +69,8 @@ class PreparedReply:
     prep_seconds: float              # retrieval + prompt building + storing the message
     cancel: threading.Event = field(default_factory=threading.Event)
     degraded: list[str] = field(default_factory=list)   # what fell back (recall, embedder)
+    inputs: PromptInputs | None = None   # what the prompt was built from (grounding check)
+    fixed: str | None = None             # "I don't remember" / "Noted": no model needed
 
     @property
     def recalled(self) -> list[Recalled]:
@@ -91,6 +95,7 @@ class ReplyResult:
     tokens: int
     error: str | None = None
     degraded: list[str] = field(default_factory=list)   # e.g. "recall fell back to ..."
+    grounding: Any = None   # secondme.grounding.Grounding: citations, unsupported sentences
 
     @property
     def tokens_per_second(self) -> float | None:
@@ -107,7 +112,7 @@ class ReplyResult:
             "session_id": self.session_id, "user_message_id": self.user_message_id,
             "assistant_message_id": self.assistant_message_id,
             "turn_memory_id": self.turn_memory_id, "reinforced": self.reinforced,
-            "recalled": [r.to_public() for r in self.recalled],
+            "recalled": [r.to_public() for r in self.recalled], **public(self.grounding),
             "prompt": self.prompt.to_public(),
             "stats": {"prep_ms": round(self.prep_seconds * 1000, 1),
                       "first_token_ms": None if self.first_token_seconds is None
@@ -120,11 +125,6 @@ class ReplyResult:
 _EMPTY_PROMPT = BuiltPrompt(text="", stop=[], style="none", tokens=0, budget=0, max_tokens=0,
                             memory_ids=[], dropped_memory_ids=[], history_turns=0, facts=0,
                             summaries=0)
-
-
-class ChatBusy(RuntimeError):
-    def __init__(self) -> None:
-        super().__init__("a reply is still being generated; stop it first")
 
 
 class ChatSession:
@@ -243,12 +243,14 @@ class ChatSession:
             period_summaries=load_period_summaries(db, hits, now_iso),
             history=[turn for _, turn in history],
         )
+        inputs, fixed = before_reply(svc, db, question, hits, inputs)
         prompt = build_prompt(inputs, model, reply_tokens=settings.max_reply_tokens,
                               n_ctx=min(settings.n_ctx, model.info.n_ctx), style=self.style)
         prepared = PreparedReply(
             session_id=session_id, question=question, user_message_id=user_message_id,
             hits=hits, prompt=prompt, history_message_ids=history_ids, started=started,
-            prep_seconds=time.perf_counter() - started, degraded=degraded + svc.degraded())
+            prep_seconds=time.perf_counter() - started, degraded=degraded + svc.degraded(),
+            inputs=inputs, fixed=fixed)
         self._current = prepared
         if self._cancel_early:
             prepared.cancel.set()
@@ -281,6 +283,9 @@ class ChatSession:
 
     def stream(self, prepared: PreparedReply) -> Iterator[str]:
         """The reply's pieces as the model produces them; stops when `prepared.cancel` is set."""
+        if prepared.fixed:
+            yield prepared.fixed
+            return
         model = self.services.model()
         chunks = model.stream(prepared.prompt.text, max_tokens=prepared.prompt.max_tokens,
                               stop=prepared.prompt.stop,
@@ -316,6 +321,7 @@ class ChatSession:
         now_iso = svc.clock.now_iso()
         assistant_id = turn_id = None
         reinforced: list[int] = []
+        grounding = after_reply(prepared, reply)
         meta = {"cancelled": True} if cancelled else {}
         if error:
             meta["error"] = error
@@ -329,7 +335,8 @@ class ChatSession:
                         else meta)
                     msgs.touch_session(db, prepared.session_id, now_iso)
             turn_id = self._remember_turn(prepared, reply, assistant_id, meta)
-            if reply and prepared.prompt.memory_ids:
+            mark_unsupported(svc, grounding, turn_id)
+            if reply and prepared.prompt.memory_ids and trusted(grounding):
                 reinforced = svc.memory.reinforce(prepared.prompt.memory_ids, actor="chat")
         else:
             self._volatile.append((-len(self._volatile) - 1, Turn("user", prepared.question)))
@@ -344,7 +351,7 @@ class ChatSession:
             first_token_seconds=None if first_at is None else first_at - prepared.started,
             generation_seconds=0.0 if first_at is None or last_at is None
             else last_at - first_at,
-            tokens=tokens, error=error, degraded=prepared.degraded)
+            tokens=tokens, error=error, degraded=prepared.degraded, grounding=grounding)
 
     def _remember_turn(self, prepared: PreparedReply, reply: str, assistant_id: int | None,
                        meta: dict[str, Any]) -> int:
@@ -389,11 +396,3 @@ class ChatSession:
         if interrupted:
             raise ReplyInterrupted(result)
         return result
-
-
-class ReplyInterrupted(KeyboardInterrupt):
-    """Ctrl+C during a reply: the partial reply was stored; here it is."""
-
-    def __init__(self, result: ReplyResult) -> None:
-        super().__init__("reply interrupted")
-        self.result = result

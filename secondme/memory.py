@@ -190,6 +190,10 @@ class MemoryService:
                             embedding_model=model, person_text=None,
                             evidence=evidence.weight(memory.kind, memory.trust, None))
 
+    def mark_unsupported(self, memory_id: int, actor: str = "chat") -> Memory:
+        """A turn whose reply was not supported by memory: kept, but never weighed as evidence."""
+        return self._change(memory_id, "mark unsupported", actor, evidence=evidence.UNSUPPORTED)
+
     def store_embeddings(self, items: Iterable[tuple[int, bytes, str]], model: str,
                          actor: str = "embed") -> list[int]:
         """Saves vectors computed from (id, blob, text) in one short transaction.

@@ -21,6 +21,7 @@ ASSISTANT_LABELS = ("second me", "assistant", "ai", "bot", "ai companion", "chat
 FULL = 1.0
 QUESTION_ONLY = 0.1       # the person asked, stated nothing (measured: BENCHMARKS.md)
 ASSISTANT_ONLY = 0.4      # text only the assistant wrote
+UNSUPPORTED = 0.02        # a turn whose reply failed the grounding check: never evidence
 _LABEL = re.compile(r"^\s*([^:\n]{1,40}):\s?(.*)$")
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 _ASKING = re.compile(r"(?i)^(who|whom|whose|what|when|where|which|why|how|is|are|am|was|were|"

@@ -97,19 +97,20 @@ def test_one_reply_at_a_time(services):
 
 
 def test_conversation_history_is_in_the_prompt_and_not_repeated_as_a_memory(services, fake_model):
-    fake_model.script = [["Noted: Porto."], ["Porto."]]
+    fake_model.script = [["Porto."], ["Porto."]]
     session = ChatSession(services)
-    first = session.reply("My sister Ana moved to Porto last spring.")
+    first = session.reply("My sister Ana moved to Porto last spring.")   # acknowledged, no model
+    assert first.text == "Noted, I'll remember that: your sister Ana moved to Porto last spring."
     second = session.reply("Where does my sister Ana live?")
     prompt = fake_model.prompts[-1]
-    assert "User: My sister Ana moved to Porto last spring.\nSecond Me: Noted: Porto." in prompt
+    assert f"User: My sister Ana moved to Porto last spring.\nSecond Me: {first.text}" in prompt
     assert first.turn_memory_id not in [r.hit.memory.id for r in second.recalled]
     # A new conversation forgets the history but recalls the turn as a memory.
     session.new_conversation()
     third = session.reply("Where does my sister Ana live?")
     assert first.turn_memory_id in [r.hit.memory.id for r in third.recalled]
     assert "User said: My sister Ana moved to Porto last spring." in fake_model.prompts[-1]
-    assert "Noted: Porto." not in fake_model.prompts[-1].split("Hi, are you there?")[0]
+    assert "Noted" not in fake_model.prompts[-1].split("Hi, are you there?")[0]
     assert third.session_id != first.session_id
 
 
@@ -215,13 +216,19 @@ def test_ask_json_recalls_an_earlier_message(home):
     run("init")
     (home / "config.toml").write_text("max_reply_tokens = 16\n")
     first = run("ask", "My sister Ana moved to Porto last spring.")
-    assert first.stdout.strip()
+    assert first.stdout.strip() == ("Noted, I'll remember that: your sister Ana moved to "
+                                     "Porto last spring.")   # a statement: acknowledged
+    never = run("ask", "What is my dog's name?")
+    assert never.stdout.strip() == "I don't remember you telling me about that."
     out = json.loads(run("ask", "--json", "Where does my sister live?").stdout)
     recalled = [r["memory"] for r in out["recalled"]]
     assert any("My sister Ana moved to Porto" in m["text"] and m["event_at"] == "2024-05-01T12:00:00"
                for m in recalled)
     assert {"bm25", "cosine", "retention", "final"} <= set(out["recalled"][0]["scores"])
     assert out["answer"] and out["model"]["device"] in ("CPU", "GPU")
+    assert isinstance(out["citations"], list) and "unsupported" in out["grounding"]
+    for cited in out["citations"]:
+        assert {"number", "memory_id", "date", "source", "text"} <= set(cited)
 
 
 def test_cancel_while_still_preparing_stops_before_any_text(make_services):

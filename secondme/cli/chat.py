@@ -70,6 +70,8 @@ def ask(
     else:
         if started[0]:
             sys.stdout.write("\n")
+        if result.grounding is not None and result.grounding.note():   # not supported by memory
+            typer.echo(f"(not found in your memory) {result.grounding.note()}")
         if result.error:
             typer.secho(f"error: {result.error}", fg=typer.colors.RED, err=True)
     if result.error:

@@ -24,6 +24,7 @@ from secondme.degradation import note
 from secondme.embeddings import prefer_single_thread_torch
 from secondme.profile_facts import known_user_name
 
+from ..grounded import linked_memory, reply_markdown, reply_note
 from ..messages import InputTrimmed, LoadState, RecallReady, ReplyFailed, ReplyFinished, ReplyTick
 from ..widgets.message import MessageView
 from ..widgets.prompt import PromptInput
@@ -287,8 +288,9 @@ class ChatScreen(Screen[None]):
             self.refresh_status()
             return
         if reply is not None:
-            if reply.markdown.source.strip() != result.text:
-                await reply.markdown.update(result.text)
+            shown = reply_markdown(result)   # citations [n], unsupported part in italics
+            if reply.markdown.source.strip() != shown:
+                await reply.markdown.update(shown)
             if result.error:
                 reply.set_note(f"error: {result.error}", error=True)
             elif result.cancelled:
@@ -296,7 +298,7 @@ class ChatScreen(Screen[None]):
             elif not result.text:
                 reply.set_note("(no reply)")
             else:
-                reply.set_note("")
+                reply.set_note(reply_note(result))
         self.query_one(RecallPanel).show(result.recalled, self._question)
         self._facts_soon()
         status = self.query_one(StatusBar)
@@ -368,6 +370,14 @@ class ChatScreen(Screen[None]):
         screen = self.app.make_view("inspector", event.memory_id)
         if screen is not None:
             self.app.push_screen(screen)
+
+    @on(Markdown.LinkClicked)
+    def _citation(self, event: Markdown.LinkClicked) -> None:
+        memory_id = linked_memory(event.href)
+        if memory_id is None:
+            self.app.open_url(event.href)
+        else:
+            self._open_memory(RecallPanel.Open(memory_id))
 
     def shutdown(self, timeout: float = 10.0) -> None:
         """Stop a reply in flight and let it finish its writes (before the bank closes)."""

@@ -22,7 +22,7 @@ class MessageView(Vertical):
         if self.role == "user":
             yield Static(self._text, classes="body", markup=False)
         else:
-            yield Markdown(self._text, classes="body")
+            yield Markdown(self._text, classes="body", open_links=False)   # screen opens them
         yield Label(self._note, classes="note")
 
     @property

@@ -42,9 +42,12 @@ def score_line(scores: Any) -> str:
     return line
 
 
-def recalled_option(recalled: Any) -> Option:
+def recalled_option(recalled: Any, number: int | None = None) -> Option:
+    """One entry; `number` is what a reply's citation marker [n] calls it."""
     memory = recalled.hit.memory
     text = Text()
+    if number is not None:
+        text.append(f"[{number}] ", style="bold")
     text.append(memory.event_at[:10], style="bold")
     text.append(f" · {memory.source} · {memory.kind}", style="dim")
     if not recalled.placed:
@@ -79,10 +82,10 @@ class RecallPanel(Vertical):
         options.clear_options()
         self._by_option = {f"m{r.hit.memory.id}": r for r in recalled}
         content: list[Option | None] = []
-        for item in recalled:
+        for number, item in enumerate(recalled, 1):
             if content:
                 content.append(None)   # a rule between memories
-            content.append(recalled_option(item))
+            content.append(recalled_option(item, number))
         options.add_options(content)
         if recalled:
             options.highlighted = 0   # Enter opens the first one without an arrow key first

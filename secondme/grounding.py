@@ -1,0 +1,142 @@
+"""Is a reply grounded in the person's memory? Citations and a support check, after generation.
+
+Pure functions over the reply, the memories placed in the prompt and the active profile
+facts (secondme.faithfulness does the token-level claim check). A sentence that states
+something about the person (names, numbers, places, dates, content words) is supported
+when its claims appear in those sources; names, numbers and dates must come from the
+sources, while plain content words may also echo the question. A memory is cited by the
+sentences whose claims it holds; citation numbers are the memory's position in the recall
+list (the TUI's recall panel), so a marker [2] opens the second entry there.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from .faithfulness import Claim, Sources, _set, claims, supported
+from .prompting import MemoryItem
+
+_SENTENCES = re.compile(r"[^.!?\n]+(?:[.!?]+|$)")
+#: What an assistant says about itself or the exchange: not a claim about the person.
+TALK_WORDS = _set("""
+remember remembers know knows sure sorry think thinks believe notes note memory memories
+tell told mention mentioned said okay sounds great thanks thank please help glad nice
+anything something nothing don't doesn't didn't can't cannot yes yeah right well
+hello hi hey i'm i've i'll i'd you're you've you'll we're they're it's that's here's there's
+""")
+STRICT = ("name", "number", "date", "relation")
+MIN_WORDS = 3     # a sentence judged on content words alone needs a few of them
+
+
+@dataclass(frozen=True)
+class Citation:
+    number: int          # 1-based position in the recall list
+    memory_id: int
+    date: str            # ISO event time
+    source: str
+    text: str            # the memory as the prompt quoted it, verbatim
+
+    def to_public(self) -> dict[str, Any]:
+        return {"number": self.number, "memory_id": self.memory_id, "date": self.date,
+                "source": self.source, "text": self.text}
+
+
+@dataclass
+class Grounding:
+    sentences: list[str]
+    cited: list[list[int]]                 # per sentence: citation numbers
+    citations: list[Citation]              # every memory some sentence used, by number
+    unsupported: list[int] = field(default_factory=list)   # sentence indexes
+    best: Citation | None = None           # shown when something is unsupported
+
+    @property
+    def supported(self) -> bool:
+        return not self.unsupported
+
+    def note(self) -> str | None:
+        """'From your memory, 14 May 2024: …' when the reply is not supported."""
+        if self.supported or self.best is None:
+            return None
+        return f"From your memory, {nice_day(self.best.date)}: {self.best.text}"
+
+    def marked(self) -> str:
+        """The reply with [n] markers after the sentences that use memory n."""
+        out = []
+        for sentence, numbers in zip(self.sentences, self.cited, strict=True):
+            marks = "".join(f" [{n}]" for n in numbers)
+            out.append(sentence + marks)
+        return " ".join(out)
+
+    def to_public(self) -> dict[str, Any]:
+        return {"supported": self.supported, "unsupported": self.unsupported,
+                "sentences": self.sentences,
+                "best_memory": None if self.best is None else self.best.to_public(),
+                "note": self.note()}
+
+
+def nice_day(iso: str) -> str:
+    try:
+        day = date.fromisoformat(iso[:10])
+    except ValueError:
+        return iso[:10]
+    return f"{day.day} {day:%B %Y}"
+
+
+def split_sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCES.findall(text) if s.strip()]
+
+
+def _about_person(found: Sequence[Claim]) -> list[Claim]:
+    return [c for c in found if not (c.kind == "word" and c.text.lower() in TALK_WORDS)
+            and c.text.lower() not in TALK_WORDS]
+
+
+def check(reply: str, memories: Sequence[tuple[int, MemoryItem]], facts: Sequence[str] = (),
+          question: str = "", allowed: Sequence[str] = ()) -> Grounding:
+    """Checks `reply` against numbered memories (number, item) and the profile facts."""
+    sentences = split_sentences(reply)
+    # A memory's day may be quoted ("you told me on 12 April").
+    known = Sources(list(facts) + [f"{m.text} ({nice_day(m.date)})" for _, m in memories],
+                    allowed)
+    asked = Sources(question, allowed)
+    each = [(n, m, Sources(m.text, ())) for n, m in memories]
+    cited: list[list[int]] = []
+    unsupported: list[int] = []
+    for i, sentence in enumerate(sentences):
+        mine = _about_person(claims(sentence))
+        missing = [c for c in mine if not supported(c, known)
+                   and (c.kind in STRICT or not supported(c, asked))]
+        strict_missing = [c for c in missing if c.kind in STRICT]
+        words = [c for c in mine if c.kind == "word"]
+        if strict_missing or (len(words) >= MIN_WORDS and len(missing) * 2 > len(words)):
+            unsupported.append(i)
+            cited.append([])   # an unsupported sentence cites nothing: it would look backed
+            continue
+        used = [c for c in mine if supported(c, known)]
+        cited.append([n for n, _, vocab in each if any(supported(c, vocab) for c in used)])
+    numbers = sorted({n for row in cited for n in row})
+    by_number = {n: m for n, m in memories}
+    citations = [_citation(n, by_number[n]) for n in numbers]
+    best = None
+    if unsupported and memories:
+        best = _citation(*_best(memories, question))
+    return Grounding(sentences, cited, citations, unsupported, best)
+
+
+def _best(memories: Sequence[tuple[int, MemoryItem]], question: str) -> tuple[int, MemoryItem]:
+    """The memory that shares most of the question's claims; the first placed on a tie."""
+    wanted = _about_person(claims(question))
+
+    def overlap(pair: tuple[int, MemoryItem]) -> int:
+        vocab = Sources(pair[1].text, ())
+        return sum(supported(c, vocab) for c in wanted)
+
+    return max(memories, key=lambda pair: (overlap(pair), -memories.index(pair)))
+
+
+def _citation(number: int, m: MemoryItem) -> Citation:
+    return Citation(number=number, memory_id=m.id, date=m.date, source=m.source, text=m.text)

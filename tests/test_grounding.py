@@ -1,0 +1,55 @@
+"""Grounding check: citations, unsupported sentences, the best memory shown verbatim."""
+
+from __future__ import annotations
+
+from secondme.grounding import check, nice_day, split_sentences
+from secondme.prompting import MemoryItem
+
+
+def item(mid: int, text: str, date: str = "2024-05-14T10:00:00") -> MemoryItem:
+    return MemoryItem(id=mid, text=text, date=date, source="chat", score=1.0)
+
+
+PORTUGUESE = item(7, "I'm learning Portuguese at a school in Lisbon.")
+SISTER = item(9, "My sister Ana just moved to Porto.", "2024-04-02T09:00:00")
+
+
+def test_a_sentence_from_memory_cites_it_with_its_recall_number():
+    g = check("You are learning Portuguese. Your sister lives in Porto.",
+              [(1, PORTUGUESE), (3, SISTER)], question="What am I learning?")
+    assert g.supported and g.cited == [[1], [3]]
+    assert [c.memory_id for c in g.citations] == [7, 9]
+    assert g.citations[1].to_public() == {"number": 3, "memory_id": 9, "date": SISTER.date,
+                                          "source": "chat", "text": SISTER.text}
+    assert g.marked() == "You are learning Portuguese. [1] Your sister lives in Porto. [3]"
+    assert g.note() is None
+
+
+def test_an_invented_answer_is_unsupported_and_shows_the_real_memory():
+    g = check("You're learning English. That's great!", [(1, SISTER), (2, PORTUGUESE)],
+              question="What language am I learning?")
+    assert g.unsupported == [0] and not g.supported
+    assert g.best is not None and g.best.memory_id == 7   # shares the question's words
+    assert g.note() == ("From your memory, 14 May 2024: "
+                        "I'm learning Portuguese at a school in Lisbon.")
+    assert g.to_public()["unsupported"] == [0]
+
+
+def test_profile_facts_support_a_sentence_and_talk_is_not_a_claim():
+    g = check("You work at Acme. I'm not sure I remember more.", [],
+              facts=["User — employer: Acme"], question="Where do I work?")
+    assert g.supported and g.citations == []
+
+
+def test_numbers_and_places_must_come_from_the_sources():
+    g = check("Your sister moved to Lisbon in 2021.", [(1, SISTER)], question="Where?")
+    assert g.unsupported == [0] and g.best == g.best and g.best.memory_id == 9
+
+
+def test_the_day_a_memory_was_told_may_be_quoted():
+    assert check("Ana moved to Porto. You told me on 2 April.", [(1, SISTER)]).supported
+
+
+def test_sentences_and_days():
+    assert split_sentences("One. Two? Three") == ["One.", "Two?", "Three"]
+    assert nice_day("2024-05-14T10:00:00") == "14 May 2024"
