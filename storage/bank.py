@@ -155,16 +155,20 @@ class Bank:
         with self._registry_lock:
             if self._closed:
                 return
-            for database in self._connections:
-                with contextlib.suppress(Exception):
-                    database.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-                with contextlib.suppress(Exception):
-                    database.conn.close()
-            self._connections.clear()
-            self._local = threading.local()
+            self._drop_connections()
             for i in range(len(self._dek)):
                 self._dek[i] = 0
             self._closed = True
+
+    def _drop_connections(self) -> None:
+        """Checkpoints and closes every connection; call under `_registry_lock`."""
+        for database in self._connections:
+            with contextlib.suppress(Exception):
+                database.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            with contextlib.suppress(Exception):
+                database.conn.close()
+        self._connections.clear()
+        self._local = threading.local()
 
     @property
     def closed(self) -> bool:
@@ -189,13 +193,7 @@ class Bank:
         connection is closed first (SQLCipher re-keys as the only connection)."""
         old = keyfile.read_envelope(self.paths.key)
         with self._registry_lock:
-            for database in self._connections:
-                with contextlib.suppress(Exception):
-                    database.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-                with contextlib.suppress(Exception):
-                    database.conn.close()
-            self._connections.clear()
-            self._local = threading.local()
+            self._drop_connections()
         new = rekey.rotate(self.paths.db, self.paths.key, self.db_id, self._dek, new_passphrase,
                            params or old.params, checkpoint)
         self._dek[:] = new
