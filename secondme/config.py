@@ -33,6 +33,7 @@ class Settings:
     session_idle_minutes: int = 30
     idle_lock_minutes: int = 15        # the TUI drops the key after this long idle; 0 = never
     facts_after_seconds: int = 60      # after a chat reply the profile job runs this soon
+    fixed_replies: bool = True         # "I don't remember…" / "Noted…" without the model
     use_keyring: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -60,6 +61,8 @@ SETTING_DOCS = {
     "idle_lock_minutes": "The TUI drops the key after this many idle minutes (0: never).",
     "facts_after_seconds": "After a chat reply, profile facts are extracted within this many "
                            "seconds (0: only on the job's 15-minute schedule).",
+    "fixed_replies": "Say \"I don't remember\" when nothing relevant was recalled and "
+                     "acknowledge statements, without the model (false: always the model).",
     "use_keyring": "Offer to keep the data key in the OS keyring (true/false).",
 }
 # Settings that keep an older, shorter variable name as well (read when the first is unset).

@@ -21,7 +21,7 @@ def before_reply(svc: Any, db: Any, question: str, hits: list[Any],
         inputs = replace(inputs, memories=newest_first(inputs.memories),
                          facts=inputs.facts + past_fact_lines(db, settings.user_name))
     fixed = None
-    if str(settings.extra.get("fixed_replies", True)).lower() not in ("false", "0", "no", "off"):
+    if settings.fixed_replies:
         said = [t.text for t in inputs.history if t.role == "user"]
         fixed = fixed_reply(question, hits, inputs.facts, inputs.persona.user_name, said)
     return inputs, fixed

@@ -3,6 +3,8 @@ evidence, "I don't remember" without the model, current facts first."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from secondme.chat import ChatSession
 from secondme.fixed_replies import DONT_REMEMBER
 from storage import evidence
@@ -43,6 +45,6 @@ def test_nothing_relevant_gets_i_dont_remember_without_the_model(services, fake_
 
 
 def test_fixed_replies_can_be_switched_off(services, fake_model):
-    services.settings.extra["fixed_replies"] = False
+    services.settings = dataclasses.replace(services.settings, fixed_replies=False)
     fake_model.script = [["Rex."]]
     assert ChatSession(services).reply("What is my dog's name?").text == "Rex."

@@ -46,14 +46,17 @@ def test_every_setting_is_read_from_its_variable(home, monkeypatch):
               "max_reply_tokens": "64", "temperature": "0.2", "embedding_model": "/e",
               "user_name": "Ana", "assistant_name": "Echo", "tau_days": "3",
               "archive_threshold": "0.1", "retrieval_k": "4", "session_idle_minutes": "5",
-              "idle_lock_minutes": "0", "use_keyring": "true", "facts_after_seconds": "5"}
+              "idle_lock_minutes": "0", "use_keyring": "true", "facts_after_seconds": "5",
+              "fixed_replies": "false"}
     assert set(values) == set(SETTING_DOCS)
     for name, value in values.items():
         monkeypatch.setenv(env_name(name), value)
     settings = load_settings(home)
     for name, value in values.items():
-        assert str(getattr(settings, name)).lower() == str(type(getattr(settings, name))(
-            value) if name != "use_keyring" else True).lower(), name
+        got = getattr(settings, name)
+        want = value.lower() in ("1", "true", "yes") if isinstance(got, bool) else \
+            type(got)(value)
+        assert got == want, name
 
 
 def test_older_names_still_work_but_the_canonical_one_wins(home, monkeypatch):

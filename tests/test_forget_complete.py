@@ -7,6 +7,7 @@ too), in the next prompt, in a JSONL/Markdown export or in a backup made afterwa
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from pathlib import Path
 
@@ -34,7 +35,8 @@ def at(bank, home):
     model = FakeModel()
 
     def make(when: datetime):
-        return build_services(load_settings(home), bank, Clock(when),
+        # fixed replies off: the next `ask` must build a prompt for these tests to read
+        return build_services(load_settings(home, fixed_replies=False), bank, Clock(when),
                               embedder=HashingEmbedder(), model=model)
     make.model = model
     return make
@@ -219,6 +221,7 @@ def test_forget_source_folder_forgets_the_whole_import_and_counts_it(services, t
     assert occurrences(services.bank.db(), "zqxvault") == {}
     assert occurrences(services.bank.db(), "wrong-vault") == {}  # paths in the audit too
     assert "memories" in occurrences(services.bank.db(), "tea")
+    services.settings = dataclasses.replace(services.settings, fixed_replies=False)
     ChatSession(services).reply("What were my plans for June and the coast trip?")
     assert "zqxvault" not in services.model().prompts[-1]
     assert_gone(services, "zqxvault", tmp_path)
