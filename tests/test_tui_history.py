@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from textual.widgets import OptionList
 
 from secondme.chat import ChatSession
@@ -33,6 +35,7 @@ def test_sessions_are_listed_latest_first_with_counts(services):
 
 
 async def test_history_lists_sessions_and_reopens_one_read_only(services, fake_model):
+    services.settings = dataclasses.replace(services.settings, fixed_replies=False)
     fake_model.script = [["Lovely."], ["Good to hear."]]
     sid = talk(services, "I planted tomatoes.\nAnd basil.", "They are growing.")
     app = ViewApp(lambda: HistoryScreen(services))
