@@ -262,8 +262,7 @@ class ChatScreen(Screen[None]):
     def _input_trimmed(self, event: InputTrimmed) -> None:
         note = (f"stored whole ({event.chars:,} characters); the model sees a shortened "
                 f"version (beginning and end) to fit its {event.budget:,}-token context")
-        views = self.query(MessageView)
-        users = [v for v in views if v.role == "user"]
+        users = [v for v in self.walk_children(MessageView) if v.role == "user"]
         if users:
             users[-1].set_note(note)
         self.notify("Your message is stored whole, but it is too long for the model: it "
@@ -356,7 +355,7 @@ class ChatScreen(Screen[None]):
             self._reply = None   # its ReplyFinished may still be queued: nothing to update
         self.session.new_conversation()
         transcript = self.query_one("#transcript", VerticalScroll)
-        await transcript.query(MessageView).remove()
+        await transcript.remove_children(MessageView)
         self.query_one(RecallPanel).show([])
         self.query_one("#prompt", PromptInput).focus()
         self.notify("New conversation. I still remember the earlier ones.", timeout=3)

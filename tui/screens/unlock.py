@@ -92,13 +92,13 @@ class UnlockScreen(Screen[None]):
                 confirm.value = ""
                 confirm.focus()
                 return
-        keyring = self.query("#keyring")
-        want_keyring = bool(keyring) and keyring.first(Checkbox).value
+        want_keyring = any(box.value for box in self.walk_children(Checkbox)
+                           if box.id == "keyring")
         self.busy = True
         self._error("")
         self.query_one("#unlock-hint", Label).update(
             "Creating your memory bank…" if self.creating else "Unlocking…")
-        for field in self.query(Input):
+        for field in self.walk_children(Input):
             field.disabled = True
         self.open_bank(passphrase, want_keyring)
 
@@ -124,7 +124,7 @@ class UnlockScreen(Screen[None]):
     @on(Failed)
     def _failed(self, event: Failed) -> None:
         self.busy = False
-        for field in self.query(Input):
+        for field in self.walk_children(Input):
             field.disabled = False
             if event.wrong:
                 field.value = ""
@@ -135,6 +135,6 @@ class UnlockScreen(Screen[None]):
 
     @on(Unlocked)
     def _unlocked(self, event: Unlocked) -> None:
-        for field in self.query(Input):
+        for field in self.walk_children(Input):
             field.value = ""   # don't keep the passphrase around in widgets
         self.app.unlocked(event.services)
