@@ -26,6 +26,8 @@ DATA_OPEN, DATA_CLOSE = "\ue000", "\ue001"
 PLAIN_OPEN, PLAIN_CLOSE = "\ue002", "\ue003"
 _MARKS = re.compile("[\ue000-\ue003]")
 _SPLIT = re.compile("([\ue000-\ue003])")
+_MARKER_STEPS = {DATA_OPEN: ("data", 1), DATA_CLOSE: ("data", -1),
+                 PLAIN_OPEN: ("plain", 1), PLAIN_CLOSE: ("plain", -1)}
 
 # Turn and sequence markers of the chat-template families we meet in GGUF models:
 # Gemma <start_of_turn>/<end_of_turn>/<bos>/<eos>, ChatML <|im_start|>/<|im_end|>,
@@ -114,28 +116,20 @@ def to_prompt(marked: str, *, template: bool) -> PromptText:
     """Splits a marked rendering into segments. Without a chat template, nothing is special."""
     out: list[Segment] = []
     buf: list[str] = []
-    depth_plain = depth_data = 0
+    depth = {"plain": 0, "data": 0}      # nesting of PLAIN_*/DATA_* markers
 
     def flush() -> None:
         if buf:
             text = "".join(buf)
-            out.append(Segment(text, special=template and not depth_plain and not depth_data,
-                               data=bool(depth_data)))
+            out.append(Segment(text, special=template and not depth["plain"] and
+                               not depth["data"], data=bool(depth["data"])))
             buf.clear()
 
     for piece in _SPLIT.split(marked):
-        if piece == PLAIN_OPEN:
+        if piece in _MARKER_STEPS:
             flush()
-            depth_plain += 1
-        elif piece == PLAIN_CLOSE:
-            flush()
-            depth_plain = max(0, depth_plain - 1)
-        elif piece == DATA_OPEN:
-            flush()
-            depth_data += 1
-        elif piece == DATA_CLOSE:
-            flush()
-            depth_data = max(0, depth_data - 1)
+            kind, step = _MARKER_STEPS[piece]
+            depth[kind] = max(0, depth[kind] + step)
         elif piece:
             buf.append(piece)
     flush()
