@@ -29,7 +29,7 @@ anything something nothing don't doesn't didn't can't cannot yes yeah right well
 hello hi hey i'm i've i'll i'd you're you've you'll we're they're it's that's here's there's
 """)
 STRICT = ("name", "number", "date", "relation")
-MIN_WORDS = 3     # a sentence judged on content words alone needs a few of them
+MIN_WORDS = 3     # a sentence judged on its share of missing content words needs a few
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,9 @@ def check(reply: str, memories: Sequence[tuple[int, MemoryItem]], facts: Sequenc
     known = Sources(list(facts) + [f"{m.text} ({nice_day(m.date)})" for _, m in memories],
                     allowed)
     asked = Sources(question, allowed)
+    # An answer none of whose claims has a source was made up, however short it is;
+    # small talk after a statement ("Sounds lovely!") is no answer and is left alone.
+    answering = question.rstrip().endswith("?")
     each = [(n, m, Sources(m.text, ())) for n, m in memories]
     cited: list[list[int]] = []
     unsupported: list[int] = []
@@ -112,7 +115,9 @@ def check(reply: str, memories: Sequence[tuple[int, MemoryItem]], facts: Sequenc
                    and (c.kind in STRICT or not supported(c, asked))]
         strict_missing = [c for c in missing if c.kind in STRICT]
         words = [c for c in mine if c.kind == "word"]
-        if strict_missing or (len(words) >= MIN_WORDS and len(missing) * 2 > len(words)):
+        invented = answering and words and len(missing) == len(mine)   # "I'm at the airport."
+        if strict_missing or invented or (len(words) >= MIN_WORDS
+                                          and len(missing) * 2 > len(words)):
             unsupported.append(i)
             cited.append([])   # an unsupported sentence cites nothing: it would look backed
             continue

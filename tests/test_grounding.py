@@ -53,3 +53,15 @@ def test_the_day_a_memory_was_told_may_be_quoted():
 def test_sentences_and_days():
     assert split_sentences("One. Two? Three") == ["One.", "Two?", "Three"]
     assert nice_day("2024-05-14T10:00:00") == "14 May 2024"
+
+
+def test_a_short_invented_answer_to_a_question_is_unsupported():
+    # The evening in issue 14: one- or two-word answers from nowhere were never marked.
+    for reply, question in [("You're in the house.", "Where does my sister live?"),
+                            ("I'm at the airport.", "Where do I work now?"),
+                            ("Her house.", "Where does my sister live?")]:
+        g = check(reply, [(1, SISTER)], question=question)
+        assert g.unsupported == [0], reply
+        assert g.best is not None and g.best.memory_id == 9
+    assert check("In Porto.", [(1, SISTER)], question="Where does my sister live?").supported
+    assert check("Sounds lovely!", [(1, SISTER)], question="").supported   # not an answer
