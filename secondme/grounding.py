@@ -26,7 +26,7 @@ TALK_WORDS = _set("""
 remember remembers know knows sure sorry think thinks believe notes note memory memories
 tell told mention mentioned said okay sounds great thanks thank please help glad nice
 anything something nothing don't doesn't didn't can't cannot yes yeah right well
-hello hi hey i'm i've i'll i'd you're you've you'll we're they're it's that's here's there's
+hello hi hey oh ah hmm um uh idea i'm i've i'll i'd you're you've you'll we're they're it's that's here's there's
 """)
 STRICT = ("name", "number", "date", "relation")
 MIN_WORDS = 3     # a sentence judged on its share of missing content words needs a few
@@ -126,10 +126,15 @@ def check(reply: str, memories: Sequence[tuple[int, MemoryItem]], facts: Sequenc
     numbers = sorted({n for row in cited for n in row})
     by_number = {n: m for n, m in memories}
     citations = [_citation(n, by_number[n]) for n in numbers]
-    best = None
-    if unsupported and memories:
-        best = _citation(*_best(memories, question))
+    # A memory that only asks ("Where does my sister live?") is no evidence to show.
+    evidence = [(n, m) for n, m in memories if not _only_asks(m.text)]
+    best = _citation(*_best(evidence, question)) if unsupported and evidence else None
     return Grounding(sentences, cited, citations, unsupported, best)
+
+
+def _only_asks(text: str) -> bool:
+    sentences = split_sentences(text)
+    return bool(sentences) and all(s.endswith("?") for s in sentences)
 
 
 def _best(memories: Sequence[tuple[int, MemoryItem]], question: str) -> tuple[int, MemoryItem]:

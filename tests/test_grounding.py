@@ -65,3 +65,13 @@ def test_a_short_invented_answer_to_a_question_is_unsupported():
         assert g.best is not None and g.best.memory_id == 9
     assert check("In Porto.", [(1, SISTER)], question="Where does my sister live?").supported
     assert check("Sounds lovely!", [(1, SISTER)], question="").supported   # not an answer
+
+
+def test_not_knowing_is_no_claim_and_a_question_is_never_shown_as_the_memory():
+    asked = item(3, "Where does my sister live?", "2024-05-20T09:00:00")
+    assert check("Oh, I don't know.", [(1, asked), (2, SISTER)],
+                 question="Where does my sister live?").supported
+    g = check("Her house.", [(1, asked), (2, SISTER)], question="Where does my sister live?")
+    assert g.unsupported == [0] and g.best is not None and g.best.memory_id == 9
+    only_asked = check("Her house.", [(1, asked)], question="Where does my sister live?")
+    assert only_asked.unsupported == [0] and only_asked.best is None
