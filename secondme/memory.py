@@ -5,7 +5,8 @@ Every change is written together with its audit entry in one short transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ from storage.records import Memory
 from .clock import Clock, days_between, from_iso, to_iso
 from .decay import DecayParams, initial_strength, reinforced_strength, retention, should_archive
 from .errors import InvalidInput, NotFound
+from .memory_batch import MemoryWrites
 
 if TYPE_CHECKING:
     from .forgetting import ForgetCounts, Selection
@@ -58,8 +60,35 @@ class MemoryService:
         self._listeners.append(listener)
 
     def _notify(self, action: str, memory_id: int) -> None:
+        """Delivered once this thread's outermost write transaction commits, outside the
+        writer lock (at once when none is open); dropped when it rolls back."""
+        self.bank.after_commit(lambda: self._deliver(action, memory_id))
+
+    def _deliver(self, action: str, memory_id: int) -> None:
         for listener in self._listeners:
             listener(action, memory_id)
+
+    @contextmanager
+    def batch(self) -> Iterator[MemoryWrites]:
+        """Memory writes in one transaction with the caller's own rows (imports, restore,
+        dedupe, summaries): joins the write transaction open on this thread, or opens one.
+        Notifications and embedding on write wait for the outermost commit."""
+        with self.bank.write() as db:
+            yield MemoryWrites(db, self._notify)
+
+    def _embed_after_commit(self, memory_id: int, text: str, kind: str) -> None:
+        """Embeds a memory written inside a caller's transaction once that commits: encoding
+        takes milliseconds, never to be spent holding the writer lock."""
+        hook = self.embed_hook
+        if hook is None:
+            return
+
+        def embed() -> None:
+            embedded = hook(text, kind)
+            if embedded is not None:
+                self.store_embeddings([(memory_id, embedded[0], text)], embedded[1])
+
+        self.bank.after_commit(embed)
 
     # -- create ------------------------------------------------------------
     def remember(self, text: str, *, at: datetime | None = None, kind: str = "remember",
@@ -67,9 +96,11 @@ class MemoryService:
                  session_id: str | None = None, source_ref: dict[str, Any] | None = None,
                  document_id: int | None = None, meta: dict[str, Any] | None = None,
                  actor: str = "user", embedding: bytes | None = None,
-                 embedding_model: str | None = None, person_text: str | None = None) -> int:
+                 embedding_model: str | None = None, person_text: str | None = None,
+                 reinforced_at: datetime | None = None) -> int:
         """Stores a memory. For a turn, `person_text` is the person's side (parsed from the
-        speaker labels when not given): it is what search and vectors see (storage.evidence)."""
+        speaker labels when not given): it is what search and vectors see (storage.evidence).
+        `reinforced_at` starts its fading clock (default: its event, or now if later)."""
         text = text.strip()
         if not text:
             raise InvalidInput("a memory needs some text")
@@ -80,8 +111,9 @@ class MemoryService:
         if person_text is not None:
             person_text = rows.clean_text(person_text.strip())
             person_text = None if person_text == rows.clean_text(text) else person_text
-        if embedding is None and self.embed_hook is not None:
-            searched = text if person_text is None else person_text
+        searched = text if person_text is None else person_text
+        embed_later = embedding is None and self.embed_hook is not None and self.bank.writing
+        if embedding is None and self.embed_hook is not None and not embed_later:
             embedded = self.embed_hook(searched, kind)  # outside the transaction: slow
             if embedded is not None:
                 embedding, embedding_model = embedded
@@ -91,16 +123,16 @@ class MemoryService:
             "document_id": document_id, "importance": importance,
             "strength": initial_strength(importance),
             # A memory dated in the past starts fading from its event, not from today.
-            "last_reinforced_at": min(event_at, now), "trust": trust, "meta": meta or {},
+            "last_reinforced_at": to_iso(reinforced_at) if reinforced_at is not None
+            else min(event_at, now), "trust": trust, "meta": meta or {},
             "embedding": embedding, "embedding_model": embedding_model,
             "person_text": person_text, "evidence": evidence.weight(kind, trust, person_text),
         }
-        with self.bank.write() as db:
-            memory_id = rows.insert(db, record)
-            audit_log.record(db, at=now, actor=actor, action="create", entity="memory",
-                             entity_id=memory_id, after={"kind": kind, "source": source,
-                                                         "trust": trust, "event_at": event_at})
-        self._notify("create", memory_id)
+        with self.batch() as writes:
+            memory_id = writes.create(record, actor=actor, at=now, after={
+                "kind": kind, "source": source, "trust": trust, "event_at": event_at})
+            if embed_later:
+                self._embed_after_commit(memory_id, searched, kind)
         return memory_id
 
     # -- read --------------------------------------------------------------
@@ -183,12 +215,17 @@ class MemoryService:
         if not text.strip():
             raise InvalidInput("a memory needs some text")
         memory = self.get(memory_id)
-        embedded = self.embed_hook(text.strip(), memory.kind) if self.embed_hook else None
+        embed_later = self.embed_hook is not None and self.bank.writing
+        embedded = self.embed_hook(text.strip(), memory.kind) \
+            if self.embed_hook and not embed_later else None
         blob, model = embedded if embedded is not None else (None, None)
         # Edited text is the person's own words, all of it.
-        return self._change(memory_id, "edit", actor, text=text.strip(), embedding=blob,
-                            embedding_model=model, person_text=None,
-                            evidence=evidence.weight(memory.kind, memory.trust, None))
+        changed = self._change(memory_id, "edit", actor, text=text.strip(), embedding=blob,
+                               embedding_model=model, person_text=None,
+                               evidence=evidence.weight(memory.kind, memory.trust, None))
+        if embed_later:
+            self._embed_after_commit(memory_id, text.strip(), memory.kind)
+        return changed
 
     def mark_unsupported(self, memory_id: int, actor: str = "chat") -> Memory:
         """A turn whose reply was not supported by memory: kept, but never weighed as evidence."""

@@ -252,9 +252,8 @@ class Summarizer:
                 source_ref={"summary_id": summary_id, "level": period.level,
                             "period_key": period.key},
                 meta={"method": method, "version": version, "sources": len(sources)},
-                actor=self.actor)
-            # A gist is fresh when written, whatever period it covers.
-            memory_rows.update(db, memory_id, last_reinforced_at=now)
+                # A gist is fresh when written, whatever period it covers.
+                actor=self.actor, reinforced_at=from_iso(now))
             store.set_memory(db, summary_id, memory_id)
             audit_log.record(db, at=now, actor=self.actor, action="create", entity="summary",
                              entity_id=summary_id, after={

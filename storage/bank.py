@@ -14,7 +14,7 @@ import fcntl
 import os
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,6 +91,18 @@ def _read_envelope_with_fallback(paths: BankPaths) -> keyfile.KeyEnvelope:
 BANK_LOCKED = "the memory bank is locked; unlock it again"
 
 
+def _run_all(callbacks: list[Callable[[], None]]) -> None:
+    """Runs every callback (one failing does not stop the rest); re-raises the first error."""
+    error: BaseException | None = None
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception as exc:
+            error = error or exc
+    if error is not None:
+        raise error
+
+
 class Bank:
     """An unlocked memory bank. Create with `create_bank` or `unlock_bank`."""
 
@@ -122,12 +134,17 @@ class Bank:
 
     @contextlib.contextmanager
     def write(self) -> Iterator[sqlite_utils.Database]:
-        """One short write transaction; nested calls join the outer one."""
+        """One short write transaction; nested calls join the outer one.
+
+        Callbacks given to `after_commit` meanwhile run once the outermost one commits,
+        after the writer lock is released; a rollback drops them."""
         database = self.db()
+        callbacks: list[Callable[[], None]] = []
         with self._write_lock:
             if database.conn.in_transaction:
                 yield database
                 return
+            self._local.after_commit = callbacks
             try:
                 database.conn.execute("BEGIN IMMEDIATE")
                 try:
@@ -146,6 +163,23 @@ class Bank:
                     with contextlib.suppress(DatabaseError):
                         database.conn.execute("ROLLBACK")
                 raise problem from exc
+            finally:
+                self._local.after_commit = None
+        _run_all(callbacks)
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Runs `callback` when this thread's write transaction commits (at once outside
+        one), never inside the writer lock and never if the transaction rolls back."""
+        pending = getattr(self._local, "after_commit", None)
+        if pending is None:
+            callback()
+        else:
+            pending.append(callback)
+
+    @property
+    def writing(self) -> bool:
+        """True inside this thread's `write()` transaction."""
+        return getattr(self._local, "after_commit", None) is not None
 
     # -- lifecycle ---------------------------------------------------------
     def close(self) -> None:

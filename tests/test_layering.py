@@ -122,16 +122,13 @@ def test_the_sql_check_sees_a_query(tmp_path):
     assert _sql_calls(probe) == [2, 2]
 
 
-# `MemoryService` (secondme/memory.py, with its forget engine secondme/forgetting.py) is the
-# one writer of `memories`. These still write rows themselves (each with its own audit entry
-# in the same transaction); the lead shrinks the list as they move behind MemoryService.
+# `MemoryService` (secondme/memory.py, with its forget engine secondme/forgetting.py and
+# secondme/memory_batch.py, the writes it hands to callers inside a transaction) is the one
+# writer of `memories`. Imports, restore, dedupe and summaries write through it.
 MEMORY_WRITERS_ALLOWED = {
     "secondme/memory.py",
     "secondme/forgetting.py",
-    "secondme/importers/store.py",         # imports: create/archive/delete chunks and turns
-    "secondme/importers/bundle_store.py",  # JSONL restore
-    "secondme/jobs/dedupe.py",             # link/merge meta with their own audit rows
-    "secondme/summaries.py",               # a new gist's last_reinforced_at (one update)
+    "secondme/memory_batch.py",
 }
 MEMORY_WRITES = {"insert", "update", "delete_everywhere", "set_embedding", "scrub_deleted_text"}
 

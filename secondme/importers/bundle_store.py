@@ -18,8 +18,9 @@ from storage import audit as audit_log
 from storage import memories as rows
 from storage import restore
 
+from ..memory_batch import MemoryWrites
 from .jsonl import ExportBundle
-from .store import ACTOR, Db, FileInfo, WriteResult, _json, upsert_document
+from .store import ACTOR, FileInfo, WriteResult, _json, upsert_document
 
 
 def _demoted_meta(meta: Any, trust: str, kind: str | None = None) -> str:
@@ -63,9 +64,10 @@ class _Restorer:
     it is rewritten.
     """
 
-    def __init__(self, db: Db, bundle: ExportBundle, now: str, label: str,
+    def __init__(self, writes: MemoryWrites, bundle: ExportBundle, now: str, label: str,
                  result: WriteResult) -> None:
-        self.db, self.bundle, self.now, self.label, self.result = db, bundle, now, label, result
+        self.writes, self.db = writes, writes.db
+        self.bundle, self.now, self.label, self.result = bundle, now, label, result
         self.maps: dict[str, dict[int, int]] = {t: {} for t in
                                                 ("document", "memory", "summary", "fact",
                                                  "message")}
@@ -129,11 +131,10 @@ class _Restorer:
             if self.taken("memories", row["id"]):
                 values.pop("id")
             keep = set(restore.columns(self.db, "memories"))
-            memory_id = rows.insert(self.db, {k: v for k, v in values.items() if k in keep})
+            memory_id = self.writes.restore_row({k: v for k, v in values.items() if k in keep})
             self.maps["memory"][row["id"]] = memory_id
             self.audit("memory", memory_id, {"kind": values["kind"], "source": values["source"],
                                              "trust": values["trust"]})
-            self.result.events.append(("create", memory_id))
             self.result.bump("memories")
 
     def _summaries(self, items: list[dict[str, Any]]) -> None:
@@ -207,13 +208,13 @@ class _Restorer:
             self.result.bump("audit")
 
 
-def write_bundle(db: Db, info: FileInfo, bundle: ExportBundle, now: str,
+def write_bundle(writes: MemoryWrites, info: FileInfo, bundle: ExportBundle, now: str,
                  existing: dict[str, Any] | None) -> WriteResult:
     """Restores an export. The export's own rows go in first so they keep their ids."""
     result = WriteResult(document_id=0, warnings=list(bundle.warnings))
     label = info.path.rsplit("/", 1)[-1]
-    _Restorer(db, bundle, now, label, result).run()
+    _Restorer(writes, bundle, now, label, result).run()
     meta = {"format": bundle.header.get("format"), "version": bundle.header.get("version"),
             "exported_at": bundle.header.get("exported_at"), "records": bundle.counts()}
-    result.document_id = upsert_document(db, info, now, meta, existing)
+    result.document_id = upsert_document(writes.db, info, now, meta, existing)
     return result

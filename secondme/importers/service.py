@@ -305,7 +305,6 @@ class ImportService:
         except ValueError as exc:
             outcome.reason = f"{exc}; nothing from this file was kept"
             return outcome
-        self._notify(result)
         outcome.status = "imported" if existing is None else "updated"
         outcome.counts = result.counts
         outcome.warnings = result.warnings[:20]
@@ -325,12 +324,13 @@ class ImportService:
 
     def _write(self, kind: str, info: FileInfo, parsed, existing) -> WriteResult:
         now = self.clock.now_iso()
-        with self.bank.write() as db:
+        # One transaction per file; listeners hear of its memories after the commit.
+        with self.services.memory.batch() as writes:
             if kind == KIND_CHATGPT:
-                return write_chat(db, info, parsed, now, existing)
+                return write_chat(writes, info, parsed, now, existing)
             if kind == KIND_JSONL:
-                return write_bundle(db, info, parsed, now, existing)
-            return write_note(db, info, parsed, now, existing)
+                return write_bundle(writes, info, parsed, now, existing)
+            return write_note(writes, info, parsed, now, existing)
 
     def _vanished(self, root: Path, seen: set[str]) -> list[Outcome]:
         """Notes imported from this folder before that are no longer in it."""
@@ -339,21 +339,12 @@ class ImportService:
                 if doc["path"] not in seen and not Path(doc["path"]).exists()]
         outcomes = []
         for doc in gone:
-            with self.bank.write() as db:
-                result = archive_vanished(db, doc, self.clock.now_iso())
-            self._notify(result)
+            with self.services.memory.batch() as writes:
+                result = archive_vanished(writes, doc, self.clock.now_iso())
             outcomes.append(Outcome(doc["path"], "vanished", kind=doc["kind"],
                                     reason="file no longer exists; its memories were archived",
                                     counts=result.counts))
         return outcomes
-
-    def _notify(self, result: WriteResult) -> None:
-        """Tell in-process listeners (e.g. a vector index) after the commit, never before."""
-        notify = getattr(self.services.memory, "_notify", None)
-        if notify is None:
-            return
-        for action, memory_id in result.events:
-            notify(action, memory_id)
 
 
 def import_paths(services, paths: Iterable[Path], *, max_bytes: int = DEFAULT_MAX_BYTES,

@@ -3,8 +3,9 @@
 Imported text is data, never the person's own word: every memory written here
 gets trust 'import' (an export's 'user'/'assistant' rows are demoted and the
 original trust kept in meta), and restored profile facts land quarantined until
-the person confirms them. Each created, changed or removed memory gets its audit
-entry in the same transaction as the change.
+the person confirms them. Memories are written through the caller's `MemoryWrites`
+(`MemoryService.batch()`): each created, changed or removed memory gets its audit
+entry in the same transaction as the change, and its notification after the commit.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from storage.sqlcipher import sqlite_utils
 
 from ..clock import to_iso
 from ..decay import initial_strength
+from ..memory_batch import MemoryWrites
 from .base import KIND_CHATGPT, NoteDocument, source_for
 from .chatgpt import ChatExport, turns
 
@@ -44,7 +46,6 @@ class FileInfo:
 class WriteResult:
     document_id: int
     counts: dict[str, int] = field(default_factory=dict)
-    events: list[tuple[str, int]] = field(default_factory=list)   # (action, memory id)
     warnings: list[str] = field(default_factory=list)
 
     def bump(self, key: str, n: int = 1) -> None:
@@ -94,45 +95,32 @@ def _memory_record(*, kind: str, text: str, event_at: datetime, now: str, source
             "last_reinforced_at": now, "trust": "import", "meta": meta}
 
 
-def _create(db: Db, record: dict[str, Any], now: str, result: WriteResult,
-            note: str | None = None) -> int:
-    memory_id = rows.insert(db, record)
-    audit_log.record(db, at=now, actor=ACTOR, action="create", entity="memory",
-                     entity_id=memory_id,
-                     after={"kind": record["kind"], "source": record["source"], "trust": "import",
-                            "event_at": record["event_at"],
-                            "document_id": record.get("document_id")}, note=note)
-    result.events.append(("create", memory_id))
-    return memory_id
+def _create(writes: MemoryWrites, record: dict[str, Any], now: str) -> int:
+    return writes.create(record, actor=ACTOR, at=now, after={
+        "kind": record["kind"], "source": record["source"], "trust": "import",
+        "event_at": record["event_at"], "document_id": record.get("document_id")})
 
 
-def _remove(db: Db, memory_id: int, pinned: bool, now: str, why: str,
+def _remove(writes: MemoryWrites, memory_id: int, pinned: bool, now: str, why: str,
             result: WriteResult) -> None:
     """A chunk gone from its file is deleted; a pinned one is archived, since the person kept it."""
     if pinned:
-        rows.update(db, memory_id, state="archived")
-        audit_log.record(db, at=now, actor=ACTOR, action="archive", entity="memory",
-                         entity_id=memory_id, before={"state": "active"},
-                         after={"state": "archived"}, note=f"{why}; kept because pinned")
-        result.events.append(("archive", memory_id))
+        writes.archive(memory_id, actor=ACTOR, at=now, note=f"{why}; kept because pinned")
         result.bump("archived")
         return
-    removed = rows.delete_everywhere(db, memory_id)
-    audit_log.redact(db, "memory", memory_id)
-    audit_log.record(db, at=now, actor=ACTOR, action="delete", entity="memory",
-                     entity_id=memory_id, after=removed, note=why)
-    result.events.append(("forget", memory_id))
+    writes.delete(memory_id, actor=ACTOR, at=now, note=why)
     result.bump("removed")
 
 
 # -- notes (markdown, text) ------------------------------------------------------
-def write_note(db: Db, info: FileInfo, note: NoteDocument, now: str,
+def write_note(writes: MemoryWrites, info: FileInfo, note: NoteDocument, now: str,
                existing: dict[str, Any] | None) -> WriteResult:
     """Inserts a new note's chunks, or turns the old chunks into the new ones.
 
     Chunks whose text did not change keep their memory (and so their strength,
     recall count and pin); only added and removed chunks are written.
     """
+    db = writes.db
     doc_meta = {"title": note.title, "chunks": len(note.chunks), "date_source": note.date_source}
     if note.front_matter:
         doc_meta["front_matter"] = note.front_matter
@@ -162,24 +150,25 @@ def write_note(db: Db, info: FileInfo, note: NoteDocument, now: str,
         matches = old.get(rows.content_hash(text))
         if matches:
             kept = matches.pop(0)
-            _keep(db, kept, to_iso(event_at), source_ref, revived, now, result)
+            _keep(writes, kept, to_iso(event_at), source_ref, revived, now, result)
             continue
         if rows.content_hash(text) in forgotten:
             result.bump("forgotten")
             continue
-        _create(db, _memory_record(kind="note", text=text, event_at=event_at, now=now,
-                                   source=source, source_ref=source_ref, document_id=doc_id,
-                                   importance=NOTE_IMPORTANCE, meta=chunk_meta), now, result)
+        _create(writes, _memory_record(kind="note", text=text, event_at=event_at, now=now,
+                                       source=source, source_ref=source_ref,
+                                       document_id=doc_id, importance=NOTE_IMPORTANCE,
+                                       meta=chunk_meta), now)
         result.bump("chunks")
     for leftovers in old.values():
         for row in leftovers:
-            _remove(db, row["id"], bool(row["pinned"]), now,
+            _remove(writes, row["id"], bool(row["pinned"]), now,
                     f"no longer in {info.path}", result)
     return result
 
 
-def _keep(db: Db, row: dict[str, Any], event_at: str, source_ref: dict[str, Any], revived: bool,
-          now: str, result: WriteResult) -> None:
+def _keep(writes: MemoryWrites, row: dict[str, Any], event_at: str, source_ref: dict[str, Any],
+          revived: bool, now: str, result: WriteResult) -> None:
     result.bump("kept")
     changes: dict[str, Any] = {}
     if row["event_at"] != event_at:
@@ -192,34 +181,29 @@ def _keep(db: Db, row: dict[str, Any], event_at: str, source_ref: dict[str, Any]
     if not changes:
         return
     before = {k: (json.loads(row[k]) if k == "source_ref" else row.get(k)) for k in changes}
-    rows.update(db, row["id"], **dict(changes))
     action = "restore" if changes.get("state") == "active" else "update"
-    audit_log.record(db, at=now, actor=ACTOR, action=action, entity="memory",
-                     entity_id=row["id"], before=before, after=changes,
-                     note="source file re-imported")
-    result.events.append((action, row["id"]))
+    writes.update(row["id"], changes, action=action, actor=ACTOR, at=now, before=before,
+                  note="source file re-imported")
 
 
-def archive_vanished(db: Db, doc: dict[str, Any], now: str) -> WriteResult:
+def archive_vanished(writes: MemoryWrites, doc: dict[str, Any], now: str) -> WriteResult:
     """The file is gone: its chunks leave default retrieval but stay restorable."""
+    db = writes.db
     result = WriteResult(document_id=int(doc["id"]))
     documents.update(db, doc["id"], state="vanished")
     audit_log.record(db, at=now, actor=ACTOR, action="vanish", entity="document",
                      entity_id=doc["id"], after={"path": doc["path"]})
     for memory_id in documents.active_unpinned_memory_ids(db, doc["id"]):
-        rows.update(db, memory_id, state="archived")
-        audit_log.record(db, at=now, actor=ACTOR, action="archive", entity="memory",
-                         entity_id=memory_id, before={"state": "active"},
-                         after={"state": "archived"}, note=f"source file vanished: {doc['path']}")
-        result.events.append(("archive", memory_id))
+        writes.archive(memory_id, actor=ACTOR, at=now, note=f"source file vanished: {doc['path']}")
         result.bump("archived")
     return result
 
 
 # -- ChatGPT -------------------------------------------------------------------
-def write_chat(db: Db, info: FileInfo, export: ChatExport, now: str,
+def write_chat(writes: MemoryWrites, info: FileInfo, export: ChatExport, now: str,
                existing: dict[str, Any] | None) -> WriteResult:
     """Adds conversations, messages and turns not seen before; never rewrites a message."""
+    db = writes.db
     doc_id = upsert_document(db, info, now, {"conversations": len(export.conversations),
                                              "warnings": export.warnings[:20]}, existing)
     result = WriteResult(document_id=doc_id, warnings=list(export.warnings))
@@ -256,9 +240,10 @@ def write_chat(db: Db, info: FileInfo, export: ChatExport, now: str,
                 continue
             ref = {"path": info.path, "conversation_id": conv.id, "title": conv.title,
                    "turn": turn.key, "messages": [ids[m] for m in turn.message_ids if m in ids]}
-            _create(db, _memory_record(kind="turn", text=text, event_at=turn.at, now=now,
-                                       source=source, source_ref=ref, document_id=doc_id,
-                                       importance=TURN_IMPORTANCE, meta={"title": conv.title},
-                                       session_id=session_id), now, result)
+            _create(writes, _memory_record(kind="turn", text=text, event_at=turn.at, now=now,
+                                           source=source, source_ref=ref, document_id=doc_id,
+                                           importance=TURN_IMPORTANCE,
+                                           meta={"title": conv.title},
+                                           session_id=session_id), now)
             result.bump("turns")
     return result

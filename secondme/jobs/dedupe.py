@@ -22,11 +22,11 @@ import unicodedata
 
 import numpy as np
 
-from storage import audit as audit_log
 from storage import dedupe as queries
 from storage import memories as rows
 
 from ..faithfulness import unsupported
+from ..memory_batch import MemoryWrites
 from .runner import JobContext
 
 NEAR = 0.97
@@ -53,23 +53,24 @@ def adds_information(text: str, kept: str) -> bool:
     return normalised(text) != normalised(kept) and bool(unsupported(text, kept))
 
 
-def link(ctx: JobContext, db, survivor_id: int, duplicate_id: int, similarity: float) -> bool:
+def link(ctx: JobContext, writes: MemoryWrites, survivor_id: int, duplicate_id: int,
+         similarity: float) -> bool:
     """Marks a near duplicate that carries its own information; it stays active."""
-    duplicate = rows.get(db, duplicate_id)
+    duplicate = rows.get(writes.db, duplicate_id)
     if duplicate is None or "near_duplicate_of" in duplicate.meta:
         return False
     similarity = round(float(similarity), 4)
-    rows.update(db, duplicate.id, meta={**duplicate.meta, "near_duplicate_of": survivor_id,
-                                        "similarity": similarity})
-    audit_log.record(db, at=ctx.services.clock.now_iso(), actor="dedupe", action="link",
-                     entity="memory", entity_id=duplicate.id,
-                     after={"near_duplicate_of": survivor_id, "similarity": similarity},
-                     note=f"similar to #{survivor_id} but with its own details: kept active")
+    writes.update(duplicate.id, {"meta": {**duplicate.meta, "near_duplicate_of": survivor_id,
+                                          "similarity": similarity}},
+                  action="link", actor="dedupe", at=ctx.services.clock.now_iso(),
+                  after={"near_duplicate_of": survivor_id, "similarity": similarity},
+                  note=f"similar to #{survivor_id} but with its own details: kept active")
     return True
 
 
-def merge(ctx: JobContext, db, survivor_id: int, duplicate_id: int, how: str,
+def merge(ctx: JobContext, writes: MemoryWrites, survivor_id: int, duplicate_id: int, how: str,
           similarity: float) -> bool:
+    db = writes.db
     survivor, duplicate = rows.get(db, survivor_id), rows.get(db, duplicate_id)
     if survivor is None or duplicate is None or "merged_into" in duplicate.meta:
         return False
@@ -79,17 +80,17 @@ def merge(ctx: JobContext, db, survivor_id: int, duplicate_id: int, how: str,
         "trust": duplicate.trust, "event_at": duplicate.event_at, "how": how,
         "similarity": round(float(similarity), 4)}]
     trust = lower_trust(survivor.trust, duplicate.trust)
-    rows.update(db, survivor.id, meta={**survivor.meta, "merged_from": merged_from}, trust=trust,
-                importance=max(survivor.importance, duplicate.importance),
-                recall_count=survivor.recall_count + duplicate.recall_count)
-    audit_log.record(db, at=now, actor="dedupe", action="merge", entity="memory",
-                     entity_id=survivor.id, before={"trust": survivor.trust},
-                     after={"trust": trust, "merged_from": duplicate.id, "how": how})
-    rows.update(db, duplicate.id, meta={**duplicate.meta, "merged_into": survivor.id})
-    audit_log.record(db, at=now, actor="dedupe", action="merged_into", entity="memory",
-                     entity_id=duplicate.id, after={"merged_into": survivor.id, "how": how},
-                     note=f"merged into #{survivor.id} ({how} duplicate); "
-                          f"`secondme memory restore {duplicate.id}` brings it back")
+    writes.update(survivor.id, {"meta": {**survivor.meta, "merged_from": merged_from},
+                                "trust": trust,
+                                "importance": max(survivor.importance, duplicate.importance),
+                                "recall_count": survivor.recall_count + duplicate.recall_count},
+                  action="merge", actor="dedupe", at=now, before={"trust": survivor.trust},
+                  after={"trust": trust, "merged_from": duplicate.id, "how": how})
+    writes.update(duplicate.id, {"meta": {**duplicate.meta, "merged_into": survivor.id}},
+                  action="merged_into", actor="dedupe", at=now,
+                  after={"merged_into": survivor.id, "how": how},
+                  note=f"merged into #{survivor.id} ({how} duplicate); "
+                       f"`secondme memory restore {duplicate.id}` brings it back")
     if duplicate.state == "active":
         ctx.services.memory.archive(duplicate.id, actor="dedupe")
     return True
@@ -111,13 +112,14 @@ def _exact(ctx: JobContext) -> None:
         batch = queries.new_memories(bank.db(), int(mark.get("last_id", 0)), BATCH)
         if not batch:
             return
-        with bank.write() as db:
+        with ctx.services.memory.batch() as writes:
+            db = writes.db
             for row in batch:
                 ctx.counts["checked"] += 1
                 if row["state"] != "active":
                     continue
                 twin = queries.older_twin(db, row["kind"], row["content_hash"], row["id"])
-                if twin is not None and merge(ctx, db, twin, row["id"], "exact", 1.0):
+                if twin is not None and merge(ctx, writes, twin, row["id"], "exact", 1.0):
                     ctx.counts["exact"] += 1
             ctx.save_watermark(db, {**mark, "last_id": batch[-1]["id"]})
         ctx.report("dedupe", ctx.counts["checked"], max(total, ctx.counts["checked"]))
@@ -139,16 +141,17 @@ def _near(ctx: JobContext) -> None:
         if not batch:
             return
         pairs = _best_older(bank.db(), model, batch)
-        with bank.write() as db:
+        with ctx.services.memory.batch() as writes:
+            db = writes.db
             texts = rows.get_many(db, [i for pair in pairs.items() for i in (pair[0], pair[1][0])])
             for duplicate_id, (survivor_id, similarity) in pairs.items():
                 duplicate, survivor = texts.get(duplicate_id), texts.get(survivor_id)
                 if duplicate is None or survivor is None:
                     continue
                 if adds_information(duplicate.text, survivor.text):
-                    if link(ctx, db, survivor_id, duplicate_id, similarity):
+                    if link(ctx, writes, survivor_id, duplicate_id, similarity):
                         ctx.counts["linked"] += 1
-                elif merge(ctx, db, survivor_id, duplicate_id, "near", similarity):
+                elif merge(ctx, writes, survivor_id, duplicate_id, "near", similarity):
                     ctx.counts["near"] += 1
             # Don't step over memories still waiting for a vector: they must be compared too.
             waiting = queries.first_unembedded(db, model, after)
