@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -218,3 +219,38 @@ def test_closing_from_several_threads_at_once_is_safe(bank):
 
 def test_paths_layout(home, bank):
     assert BankPaths(home).db.exists() and BankPaths(home).key.exists()
+
+
+def test_after_commit_waits_for_the_outermost_commit_and_a_rollback_drops_it(bank):
+    ran: list[str] = []
+    bank.after_commit(lambda: ran.append("now"))           # no transaction: at once
+    with bank.write():
+        with bank.write():
+            bank.after_commit(lambda: ran.append("nested"))
+        assert bank.writing and ran == ["now"]              # the inner exit is no commit
+    assert ran == ["now", "nested"] and not bank.writing
+    with pytest.raises(RuntimeError), bank.write():
+        bank.after_commit(lambda: ran.append("rolled back"))
+        raise RuntimeError("boom")
+    assert ran == ["now", "nested"] and not bank.writing
+
+
+def test_after_commit_callbacks_run_outside_the_writer_lock(bank):
+    free: list[bool] = []
+
+    def another_thread_writes() -> None:
+        done = threading.Event()
+
+        def write() -> None:
+            with bank.write():
+                done.set()
+
+        worker = threading.Thread(target=write, daemon=True)
+        worker.start()
+        worker.join(timeout=5)
+        free.append(done.is_set())
+
+    with bank.write():
+        bank.after_commit(another_thread_writes)
+        bank.after_commit(lambda: free.append(bank.writing))
+    assert free == [True, False]
