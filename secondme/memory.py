@@ -1,6 +1,9 @@
 """The memory service: create, inspect, reinforce, pin, archive, restore and forget memories.
 
-Every change is written together with its audit entry in one short transaction.
+Every change is written together with its audit entry in one short transaction. Callers
+with rows of their own in the same transaction (imports, restore, dedupe, summaries) write
+memories through `batch()` (secondme.memory_batch). Listeners and embedding on write hear of
+a change only after the outermost transaction commits, outside the writer lock.
 """
 
 from __future__ import annotations
