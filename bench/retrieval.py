@@ -219,7 +219,7 @@ def latency(size: int, embedder, workdir: Path, query_texts: list[str], query_ve
 
         hybrid = timed(lambda i: retriever.search_with_vector(query_texts[i], query_vectors[i]))
         no_levers = HybridRetriever(services.memory, embedder, index=index, levers=LeverParams(
-            session_weight=0.0, speaker_weight=0.0))
+            session_weight=0.0, speaker_weight=0.0, list_speaker_weight=0.0))
         plain = timed(lambda i: no_levers.search_with_vector(query_texts[i], query_vectors[i]))
         bm25 = timed(lambda i: retriever.search(query_texts[i], mode="bm25"))
         dense_index = timed(lambda i: index.search(query_vectors[i], 100))
