@@ -39,6 +39,17 @@ _GATHERS = re.compile(r"\b(?:has|have|both|how many|ever)\b", re.IGNORECASE)
 _WHEN = re.compile(r"^\W*(?:when|how long)\b", re.IGNORECASE)   # a date or a span, not a list
 
 
+def named_in(query: str) -> set[str]:
+    """The capitalised words of a question: the people (and things) it may name."""
+    return set(_NAME.findall(query))
+
+
+def speaker_of(text: str) -> str:
+    """Who wrote a transcript turn ("Name: …" within its first 40 characters), else ""."""
+    head = text[:40]
+    return head.split(":", 1)[0].strip() if ":" in head else ""
+
+
 def asks_for_a_list(query: str) -> bool:
     """Does the question gather everything up to now ("What has X done?", "both", "how many")?"""
     return bool(_GATHERS.search(query)) and not _WHEN.search(query)
@@ -76,11 +87,10 @@ def apply_levers(retriever: HybridRetriever, params: LeverParams, query: str,
     speaker_weight = params.list_speaker_weight if asks_for_a_list(query) \
         else params.speaker_weight
     if speaker_weight:
-        named = set(_NAME.findall(query))
+        named = named_in(query)
         if named:
             for memory_id, opening in openings(db, base).items():
-                speaker = opening.split(":", 1)[0].strip() if ":" in opening else ""
-                if speaker in named:
+                if speaker_of(opening) in named:
                     final[memory_id] += speaker_weight * base[memory_id]
     if params.session_weight:
         session_of = sessions_of(db, top)

@@ -92,7 +92,7 @@ def search(
     if as_json:
         emit_json({"query": query, "mode": mode, "now": services.clock.now_iso(),
                    "not_embedded": not_embedded, "degraded": degraded,
-                   "hits": [h.to_public() for h in hits], **judge(hits).to_public()})
+                   "hits": [h.to_public() for h in hits], **judge(hits, query=query).to_public()})
         return
     for line in degraded:
         typer.secho(line, fg=typer.colors.YELLOW)
