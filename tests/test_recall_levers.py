@@ -128,3 +128,9 @@ def test_a_list_question_prefers_the_named_persons_own_turns_more(services, bake
     one_fact = "What bread did Ana bake?"
     assert search(services, one_fact, k=2, list_speaker_weight=1.5) == search(services,
                                                                                one_fact, k=2)
+
+
+def test_a_forgotten_turn_lends_nothing_to_a_list_question(services, bakes):
+    services.memory.forget(bakes["own"])
+    listed = search(services, "What bread has Ana baked?", k=4, list_speaker_weight=1.5)
+    assert bakes["own"] not in listed and listed[0] == bakes["own2"]
