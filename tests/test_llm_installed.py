@@ -8,7 +8,7 @@ import pytest
 
 from secondme.config import load_settings
 from secondme.llm.catalog import CatalogError
-from secondme.llm.installed import installed_models, resolve, save_active
+from secondme.llm.installed import installed_models, model_label, resolve, save_active
 
 CATALOG = ('[tiny]\ntitle = "Tiny"\nrepo = "o/tiny"\nfile = "tiny.gguf"\nsize_mb = 1\n'
            'licence = "MIT"\nram_gb = 0.5\n\n[big]\ntitle = "Big"\nrepo = "o/big"\n'
@@ -60,3 +60,9 @@ def test_save_active_writes_and_removes_the_model_key(models, tmp_path):
     assert load_settings(home).model == str((models / "tiny.gguf").resolve())
     save_active(home, None)
     assert load_settings(home).model is None
+
+
+def test_a_catalog_file_is_labelled_by_its_title_anything_else_by_its_own_name(models,
+                                                                             tmp_path):
+    assert model_label(str(models / "tiny.gguf"), "Gemma 3 270m") == "Tiny"
+    assert model_label(str(tmp_path / "mine.gguf"), "Gemma 3 270m") == "Gemma 3 270m"

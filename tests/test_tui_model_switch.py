@@ -137,8 +137,8 @@ async def test_picking_a_model_loads_it_off_the_loop_updates_the_status_and_conf
         status = await switched(app, pilot)
         assert LOADED_ON and threading.main_thread().name not in LOADED_ON
         assert isinstance(app.screen, ChatScreen)
-        assert status.model_name == "tiny-it" and not status.switch_error
-        assert "tiny-it" in str(status.render())
+        assert status.model_name == "Tiny test model" and not status.switch_error
+        assert "Tiny test model" in str(status.render())
         assert app.services.settings.model == str((models / "tiny.gguf").resolve())
         # Written exactly as `secondme model use tiny` writes it.
         assert load_settings(home).model == str((models / "tiny.gguf").resolve())
@@ -190,3 +190,28 @@ def _installed(app):
     from secondme.llm.installed import installed_models
 
     return installed_models(app.services.settings.model)
+
+
+def same_name(settings):
+    """Two variants of one model: the GGUFs share `general.name` (seen in tmux: the status
+    bar said "Gemma 3 270m" before and after switching to the instruction-tuned copy)."""
+    return NamedModel("Gemma 3 270m", str(Path(settings.model or "embedded.gguf")))
+
+
+async def test_the_status_bar_tells_variants_that_share_a_gguf_name_apart(
+        models, make_services, home):
+    app = SecondMeApp(services=make_services(model=None, model_loader=same_name),
+                      start_scheduler=False, preload=True)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await settle(app, pilot)
+        assert app.chat.query_one(StatusBar).model_name == "Gemma 3 270m"   # the embedded one
+        await pick(pilot, "tiny")
+        status = await switched(app, pilot)
+        assert status.model_name == "Tiny test model"
+    # Started again with the catalog model configured: the same title, not the GGUF's name.
+    app = SecondMeApp(services=make_services(model=None, model_loader=same_name,
+                                             settings=load_settings(home)),
+                      start_scheduler=False, preload=True)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await settle(app, pilot)
+        assert app.chat.query_one(StatusBar).model_name == "Tiny test model"

@@ -14,7 +14,13 @@ from collections.abc import Callable
 from textual.command import CommandListItem, SimpleCommand
 from textual.widget import Widget
 
-from secondme.llm.installed import InstalledModel, installed_models, resolve, save_active
+from secondme.llm.installed import (
+    InstalledModel,
+    installed_models,
+    model_label,
+    resolve,
+    save_active,
+)
 from secondme.services import Services
 
 from .messages import ModelSwitch
@@ -42,13 +48,14 @@ def switch_model(services: Services, model: InstalledModel, status: Widget) -> N
     except Exception as exc:   # shown in the status bar; the old model keeps answering
         status.post_message(ModelSwitch("failed", model.name, _one_line(exc)))
         return
+    label = model_label(loaded.info.path, loaded.info.name)
     try:
         save_active(services.settings.home, path)
     except OSError as exc:     # in use now, but the next start would not know
-        status.post_message(ModelSwitch("done", loaded.info.name, loaded.info.device,
+        status.post_message(ModelSwitch("done", label, loaded.info.device,
                                         saved=f"not saved in config.toml: {exc}"))
         return
-    status.post_message(ModelSwitch("done", loaded.info.name, loaded.info.device))
+    status.post_message(ModelSwitch("done", label, loaded.info.device))
 
 
 def _one_line(exc: BaseException) -> str:

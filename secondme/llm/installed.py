@@ -90,3 +90,17 @@ def resolve(target: str) -> Path | None:
 def save_active(home: Path, path: Path | None) -> Path:
     """Writes `model = "PATH"` to config.toml in the home (removed for the default)."""
     return write_setting(home, "model", None if path is None else str(path))
+
+
+def model_label(path: str, name: str) -> str:
+    """What the status bar calls a loaded model: its catalog title when the file is a catalog
+    model pulled here (variants of one model often share the GGUF's `general.name`, so the
+    person could not tell which one is active), else the model's own name."""
+    try:
+        target = Path(path).expanduser().resolve()
+        for entry in load_catalog():
+            if installed_path(models_dir(), entry).resolve() == target:
+                return entry.title
+    except (CatalogError, OSError):
+        pass
+    return name

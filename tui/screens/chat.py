@@ -22,6 +22,7 @@ from textual.widgets import Footer, Label, Markdown, TextArea
 from secondme.chat import ChatBusy, ChatSession, PreparedReply
 from secondme.degradation import note
 from secondme.embeddings import prefer_single_thread_torch
+from secondme.llm.installed import model_label
 from secondme.profile_facts import known_user_name
 
 from ..grounded import linked_memory, reply_markdown, reply_note
@@ -112,7 +113,8 @@ class ChatScreen(Screen[None]):
             self.post_message(LoadState("error", f"{type(exc).__name__}: {exc}"))
             self.loaded.set()
             return
-        self.post_message(LoadState("recall", f"{info.name}|{info.device}"))
+        shown = f"{model_label(info.path, info.name)}|{info.device}"
+        self.post_message(LoadState("recall", shown))
         try:
             embedder = self.services.embedder()
             if hasattr(embedder, "load"):
@@ -122,7 +124,7 @@ class ChatScreen(Screen[None]):
                 self.services.retriever().search("warm up", k=1)
         except Exception as exc:  # recall falls back to full text; the reply still works
             note("recall", f"recall warm-up failed ({type(exc).__name__}: {exc})")
-        self.post_message(LoadState("ready", f"{info.name}|{info.device}"))
+        self.post_message(LoadState("ready", shown))
         self.loaded.set()
 
     @on(LoadState)
