@@ -215,3 +215,31 @@ async def test_the_status_bar_tells_variants_that_share_a_gguf_name_apart(
     async with app.run_test(size=(160, 30)) as pilot:
         await settle(app, pilot)
         assert app.chat.query_one(StatusBar).model_name == "Tiny test model"
+
+
+async def test_nothing_is_sent_while_the_model_changes(models, make_services):
+    """A prompt is built for one model and streamed by the model of that moment: a message
+    sent while another loads would be read by a model whose template it was not built for."""
+    gate = threading.Event()
+
+    def slow(settings):
+        gate.wait(10)
+        return loader(settings)
+
+    app = SecondMeApp(services=make_services(model_loader=slow), start_scheduler=False,
+                      preload=True)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await settle(app, pilot)
+        await pick(pilot, "tiny")
+        assert app.chat.query_one(StatusBar).switching == "tiny"
+        app.screen.query_one("#prompt", PromptInput).text = "hello?"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not list(app.screen.query(MessageView))              # not sent …
+        assert app.screen.query_one("#prompt", PromptInput).text == "hello?"   # … nor lost
+        gate.set()
+        status = await switched(app, pilot)
+        assert status.model_name == "Tiny test model" and not status.switching
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert "tiny-it says hi." in app.screen.query(MessageView).last().markdown.source

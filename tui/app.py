@@ -255,6 +255,7 @@ class SecondMeApp(App[None]):
             self.notify(f"Not now: {busy}. Try again in a moment.", severity="warning")
             return
         status = chat.query_one(StatusBar)
+        status.switching = model.name   # now, so no message is sent while the model changes
         self._switching = chat.run_worker(lambda: switch_model(services, model, status),
                                           thread=True, group="model", exit_on_error=False)
 

@@ -193,6 +193,9 @@ class ChatScreen(Screen[None]):
         if self.generating:
             self.notify("Still replying — press Esc to stop it first.", severity="warning")
             return
+        if self.query_one(StatusBar).switching:   # the prompt is built for one model
+            self.notify("Switching the model — send again in a moment.", severity="warning")
+            return
         event.prompt.clear()
         settings = self.services.settings
         transcript = self.query_one("#transcript", VerticalScroll)
