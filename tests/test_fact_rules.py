@@ -9,10 +9,10 @@ import pytest
 
 from secondme.clock import Clock
 from secondme.config import load_settings
-from secondme.fact_rules import extract
-from secondme.profile import ProfileBuilder
-from secondme.profile_facts import known_user_name
-from secondme.profile_text import quote_in
+from secondme.consolidation.profile.builder import ProfileBuilder
+from secondme.consolidation.profile.facts import known_user_name
+from secondme.consolidation.profile.rules import extract
+from secondme.consolidation.profile.text import quote_in
 from secondme.services import build_services
 from secondme.views.profile import profile_view
 

@@ -19,8 +19,8 @@ from storage import timeline as timeline_rows
 from ..clock import EARLIEST_EVENT, latest_event, to_iso
 from ..errors import InvalidInput
 from ..periods import CALENDAR_LEVELS, Period, period_of, periods_between
-from ..timeline import _bounds as data_bounds
-from ..timeline import current_summaries
+from .timeline_data import _bounds as data_bounds
+from .timeline_data import current_summaries
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """The chat screen: transcript, input, recalled-memories panel, status bar.
 
 A reply runs in one thread worker (recall, prompt, generation, saving: all in
-`secondme.chat.ChatSession`). The worker never touches widgets: it posts messages,
+`secondme.conversation.session.ChatSession`). The worker never touches widgets: it posts messages,
 and pieces travel through a small buffer drained by a coalescing `ReplyTick`, so a
 fast model never waits for the screen and the screen never floods.
 """
@@ -19,10 +19,10 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Markdown, TextArea
 
-from secondme.chat import ChatBusy, ChatSession, PreparedReply
+from secondme.consolidation.profile.facts import known_user_name
+from secondme.conversation.session import ChatBusy, ChatSession, PreparedReply
 from secondme.degradation import note
-from secondme.embeddings import prefer_single_thread_torch
-from secondme.profile_facts import known_user_name
+from secondme.memory.embeddings import prefer_single_thread_torch
 
 from ..grounded import linked_memory, reply_markdown, reply_note
 from ..messages import InputTrimmed, LoadState, RecallReady, ReplyFailed, ReplyFinished, ReplyTick

@@ -10,10 +10,10 @@ from storage import context as context_rows
 from storage import summaries as summary_rows
 from storage.sqlcipher import DatabaseError
 
+from ..memory.retrieval import Hit
+from ..memory.turns import user_words
 from .prompt_text import UNTRUSTED
 from .prompting import MAX_FACTS, MemoryItem, PeriodSummary, source_label
-from .retrieval import Hit
-from .turns import user_words
 
 SUMMARIES_PER_PROMPT = 3
 

@@ -15,9 +15,9 @@ from storage import audit as audit_log
 from storage import memories as rows
 from storage.records import Memory
 
-from .clock import Clock, days_between, from_iso, to_iso
+from ..clock import Clock, days_between, from_iso, to_iso
+from ..errors import InvalidInput, NotFound
 from .decay import DecayParams, initial_strength, reinforced_strength, retention, should_archive
-from .errors import InvalidInput, NotFound
 
 if TYPE_CHECKING:
     from .forgetting import ForgetCounts, Selection
@@ -261,7 +261,7 @@ class MemoryService:
                         self._notify("archive", memory.id)
 
     def forget(self, memory_id: int, actor: str = "user") -> dict[str, int]:
-        """Forgets everywhere it reached (see secondme.forgetting), in one transaction,
+        """Forgets everywhere it reached (see secondme.memory.forgetting), in one transaction,
         leaving only content-free audit entries."""
         from .forgetting import Selection
 

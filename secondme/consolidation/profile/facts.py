@@ -27,12 +27,12 @@ from storage import audit as audit_log
 from storage import facts as fact_rows
 from storage import memories as memory_rows
 
-from .clock import from_iso
-from .config import Settings
-from .errors import InvalidInput, NotFound
-from .fact_rules import ATTRIBUTES
-from .memory import MemoryNotFound
-from .profile_text import normalise_value
+from ...clock import from_iso
+from ...config import Settings
+from ...errors import InvalidInput, NotFound
+from ...memory.service import MemoryNotFound
+from .rules import ATTRIBUTES
+from .text import normalise_value
 
 FORGOTTEN = "[forgotten]"
 CORRECTION = "user correction"     # method (fact) and source (its memory) of a correction

@@ -12,8 +12,8 @@ from typing import Any
 from storage import timeline as timeline_rows
 from storage.records import Memory
 
-from .clock import from_iso, to_iso
-from .periods import Period, period_of
+from ..clock import from_iso, to_iso
+from ..periods import Period, period_of
 
 
 def _bounds(db, start: datetime | None, end: datetime | None) -> tuple[datetime, datetime] | None:

@@ -24,7 +24,7 @@ from storage import audit as audit_log
 from storage import forgetting as store
 from storage import memories as rows
 
-from .clock import Clock
+from ..clock import Clock
 
 Notify = Callable[[str, int], None]
 SESSION_TITLE_CHARS = 80
@@ -96,7 +96,7 @@ class Forgetter:
     # -- the walk --------------------------------------------------------------------------
     def _forget(self, db, selection: Selection, actor: str, counts: ForgetCounts, *,
                 merge: bool) -> None:
-        from .profile_facts import redact_fact  # the profile's own redaction path
+        from ..consolidation.profile.facts import redact_fact  # the profile's own redaction path
 
         now = self.clock.now_iso()
         store.secure_delete_on(db)          # zero the freed bytes of every row deleted here

@@ -22,17 +22,13 @@ from typing import Any
 from storage import messages as msgs
 from storage.memories import clean_text
 
-from .chat_context import (
-    load_life_summary,
-    load_period_summaries,
-    load_profile_facts,
-    memory_item,
-)
-from .chat_errors import ChatBusy, ReplyInterrupted  # noqa: F401  (this module's API)
-from .clock import from_iso
-from .degradation import note
-from .errors import InvalidInput
-from .profile_facts import known_user_name
+from ..clock import from_iso
+from ..consolidation.profile.facts import known_user_name
+from ..degradation import note
+from ..errors import InvalidInput
+from ..memory.retrieval import FullTextRetriever, Hit
+from .context import load_life_summary, load_period_summaries, load_profile_facts, memory_item
+from .errors import ChatBusy, ReplyInterrupted  # noqa: F401  (this module's API)
 from .prompting import (
     BuiltPrompt,
     Persona,
@@ -41,7 +37,6 @@ from .prompting import (
     build_prompt,
 )
 from .reply_checks import after_reply, before_reply, mark_unsupported, public, trusted
-from .retrieval import FullTextRetriever, Hit
 
 HISTORY_MESSAGES = 12        # recent messages offered to the packer (it may keep fewer)
 
@@ -95,7 +90,7 @@ class ReplyResult:
     tokens: int
     error: str | None = None
     degraded: list[str] = field(default_factory=list)   # e.g. "recall fell back to ..."
-    grounding: Any = None   # secondme.grounding.Grounding: citations, unsupported sentences
+    grounding: Any = None   # secondme.conversation.grounding.Grounding: citations, unsupported sentences
 
     @property
     def tokens_per_second(self) -> float | None:
