@@ -87,14 +87,6 @@ def test_tui_loads_its_screens_and_the_scheduler_with_plain_imports():
     assert not {m for m in loaded if m == "secondme.cli" or m.startswith("secondme.cli.")}
 
 
-def test_services_and_embedding_service_do_not_import_each_other_in_a_cycle():
-    text = (ROOT / "secondme" / "embedding_service.py").read_text()
-    names = [n for node in ast.walk(ast.parse(text)) for n in _imported_names(node)]
-    relative = [node.module for node in ast.walk(ast.parse(text))
-                if isinstance(node, ast.ImportFrom) and node.level and node.module]
-    assert "services" not in relative and "secondme.services" not in names
-
-
 # No exceptions: Textual's DOM lookups use `walk_children`/`query_one` in tui/, so a
 # `.query(` anywhere in secondme/ or tui/ is SQL that belongs in storage/.
 SQL_METHODS = {"execute", "executemany", "executescript", "query"}

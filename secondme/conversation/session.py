@@ -23,11 +23,16 @@ from storage import messages as msgs
 from storage.memories import clean_text
 
 from ..clock import from_iso
-from ..consolidation.profile.facts import known_user_name
 from ..degradation import note
 from ..errors import InvalidInput
 from ..memory.retrieval import FullTextRetriever, Hit
-from .context import load_life_summary, load_period_summaries, load_profile_facts, memory_item
+from .context import (
+    known_user_name,
+    load_life_summary,
+    load_period_summaries,
+    load_profile_facts,
+    memory_item,
+)
 from .errors import ChatBusy, ReplyInterrupted  # noqa: F401  (this module's API)
 from .prompting import (
     BuiltPrompt,
@@ -229,7 +234,8 @@ class ChatSession:
                                      _EMPTY_PROMPT, history_ids, started, 0.0)
                 self._remember_turn(stub, "", None, {"error": "no reply"})
             raise
-        persona = Persona(known_user_name(svc), settings.assistant_name, svc.clock.now())
+        persona = Persona(known_user_name(settings, svc.bank.db()), settings.assistant_name,
+                          svc.clock.now())
         inputs = PromptInputs(
             persona=persona, question=question, memories=[memory_item(h, settings.user_name, settings.assistant_name)
                       for h in hits],
