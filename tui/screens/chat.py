@@ -19,7 +19,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Markdown, TextArea
 
-from secondme.consolidation.profile.facts import known_user_name
+from secondme.conversation.context import known_user_name
 from secondme.conversation.session import ChatBusy, ChatSession, PreparedReply
 from secondme.degradation import note
 from secondme.memory.embeddings import prefer_single_thread_torch
@@ -64,7 +64,7 @@ class ChatScreen(Screen[None]):
 
     # -- layout ---------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        name = known_user_name(self.services)   # the name they told us, once known
+        name = known_user_name(self.services.settings, self.services.bank.db())   # the name they told us, once known
         with Horizontal(id="body"):
             with Vertical(id="conversation"):
                 with VerticalScroll(id="transcript"):
