@@ -15,17 +15,17 @@ from storage import Bank
 
 from .clock import Clock
 from .config import Settings
-from .decay import DecayParams
 from .degradation import note
-from .embedding_service import embed_if_cheap
-from .embeddings import Embedder, SentenceTransformerEmbedder
 from .errors import MissingFile
 from .llm.base import TextModel
-from .memory import MemoryService
+from .memory.decay import DecayParams
+from .memory.embed import embed_if_cheap
+from .memory.embeddings import Embedder, SentenceTransformerEmbedder
+from .memory.service import MemoryService
 from .paths import model_cache_dir
 
 if TYPE_CHECKING:
-    from .retrieval import Hit
+    from .memory.retrieval import Hit
 
 
 def resolve_model_path(settings: Settings) -> Path:
@@ -63,7 +63,7 @@ ModelLoader = Callable[[Settings], TextModel]   # load_model in the product; tes
 
 
 def default_retriever(services: Services) -> Retriever:
-    from .retrieval import HybridRetriever
+    from .memory.retrieval import HybridRetriever
 
     # The embedder is fetched (and loaded) only when a search needs the query vector.
     return HybridRetriever(services.memory, services.available_embedder)

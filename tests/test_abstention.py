@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from secondme.abstention import THRESHOLD, Recall, judge
 from secondme.evaluation.harness import abstention_report
-from secondme.retrieval import Hit, Scores
+from secondme.memory.abstention import THRESHOLD, Recall, judge
+from secondme.memory.retrieval import Hit, Scores
 from storage.records import Memory
 
 from .cli_runner import run

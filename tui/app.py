@@ -19,8 +19,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker
 
+from secondme.jobs.scheduler import start_background
 from secondme.llm.installed import InstalledModel
-from secondme.scheduler import start_background
 from secondme.services import Services
 from secondme.unlock import BankOpener
 
@@ -55,7 +55,7 @@ IDLE_CHECK_SECONDS = 15.0
 ACTIVITY = (events.Key, events.MouseDown, events.MouseScrollUp, events.MouseScrollDown,
             events.Paste)
 # Starts the background jobs for unlocked services; returns a handle with status(),
-# preempt() and shutdown() (secondme.scheduler.start_background; tests pass a fake).
+# preempt() and shutdown() (secondme.jobs.scheduler.start_background; tests pass a fake).
 SchedulerStarter = Callable[[Services], Any]
 
 

@@ -24,7 +24,7 @@ class RecallReady(Message, bubble=False):
 
 @dataclass
 class ReplyFinished(Message, bubble=False):
-    result: Any          # secondme.chat.ReplyResult
+    result: Any          # secondme.conversation.session.ReplyResult
 
 
 @dataclass

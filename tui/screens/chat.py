@@ -1,7 +1,7 @@
 """The chat screen: transcript, input, recalled-memories panel, status bar.
 
 A reply runs in one thread worker (recall, prompt, generation, saving: all in
-`secondme.chat.ChatSession`). The worker never touches widgets: it posts messages,
+`secondme.conversation.session.ChatSession`). The worker never touches widgets: it posts messages,
 and pieces travel through a small buffer drained by a coalescing `ReplyTick`, so a
 fast model never waits for the screen and the screen never floods.
 """
@@ -19,11 +19,11 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Markdown, TextArea
 
-from secondme.chat import ChatBusy, ChatSession, PreparedReply
+from secondme.conversation.context import known_user_name
+from secondme.conversation.session import ChatBusy, ChatSession, PreparedReply
 from secondme.degradation import note
-from secondme.embeddings import prefer_single_thread_torch
 from secondme.llm.installed import model_label
-from secondme.profile_facts import known_user_name
+from secondme.memory.embeddings import prefer_single_thread_torch
 
 from ..grounded import linked_memory, reply_markdown, reply_note
 from ..messages import InputTrimmed, LoadState, RecallReady, ReplyFailed, ReplyFinished, ReplyTick
@@ -65,7 +65,7 @@ class ChatScreen(Screen[None]):
 
     # -- layout ---------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        name = known_user_name(self.services)   # the name they told us, once known
+        name = known_user_name(self.services.settings, self.services.bank.db())   # the name they told us, once known
         with Horizontal(id="body"):
             with Vertical(id="conversation"):
                 with VerticalScroll(id="transcript"):

@@ -22,10 +22,10 @@ from storage import evidence
 from storage import memories as rows
 from storage.records import Memory
 
-from .clock import from_iso, to_iso
+from ..clock import from_iso, to_iso
 from .embeddings import Embedder
-from .memory import MemoryService
 from .recall_levers import LeverParams, apply_levers
+from .service import MemoryService
 from .timeparse import TimeWindow, find_time_window, strip_window, time_match
 from .vector_index import VectorIndex
 
