@@ -27,7 +27,7 @@ CATEGORIES = ("1", "2", "3", "4", "5")
 
 
 def grid() -> dict:
-    from secondme.recall_levers import LeverParams
+    from secondme.memory.recall_levers import LeverParams
 
     base = LeverParams()
     return {
@@ -44,7 +44,7 @@ def grid() -> dict:
 
 
 def factories(levers: dict) -> dict:
-    from secondme.retrieval import HybridRetriever
+    from secondme.memory.retrieval import HybridRetriever
 
     def factory(params):
         return lambda services: HybridRetriever(services.memory, services.embedder,
@@ -84,9 +84,9 @@ def main() -> None:
     if not Path(args.file).exists():
         sys.exit(f"no data at {args.file} (the LoCoMo dev split lives in ../shared/data/)")
 
-    from secondme.embeddings import SentenceTransformerEmbedder
     from secondme.evaluation.formats import load_dataset
     from secondme.evaluation.harness import evaluate
+    from secondme.memory.embeddings import SentenceTransformerEmbedder
 
     dataset = load_dataset(Path(args.file))
     levers = grid()

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from secondme.abstention import OTHER_SPEAKER, THRESHOLD, Recall, judge, someone_else
 from secondme.evaluation.harness import abstention_report
-from secondme.retrieval import Hit, Scores
+from secondme.memory.abstention import OTHER_SPEAKER, THRESHOLD, Recall, judge, someone_else
+from secondme.memory.retrieval import Hit, Scores
 from storage.records import Memory
 
 from .cli_runner import run

@@ -6,8 +6,8 @@ from datetime import datetime
 
 import pytest
 
-from secondme.recall_levers import LeverParams, asks_for_a_list
-from secondme.retrieval import HybridRetriever
+from secondme.memory.recall_levers import LeverParams, asks_for_a_list
+from secondme.memory.retrieval import HybridRetriever
 from storage.turn_context import openings, sessions_of
 
 DAY = datetime(2024, 5, 1)

@@ -23,11 +23,11 @@ import numpy as np
 from storage import FAST_KDF, create_bank
 from storage import memories as rows
 
-from ..abstention import judge
 from ..clock import Clock
 from ..config import load_settings
-from ..embedding_service import embed_pending
-from ..embeddings import Embedder, from_blob
+from ..memory.abstention import judge
+from ..memory.embed import embed_pending
+from ..memory.embeddings import Embedder, from_blob
 from ..progress import Progress
 from ..services import Services, build_services
 from . import metrics

@@ -27,12 +27,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import Any, TypeVar
 
 from storage.turn_context import openings, sessions_of
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .retrieval import HybridRetriever, Scores
+Scored = TypeVar("Scored")   # the retriever's Scores: a dataclass with a `final` field
 
 _NAME = re.compile(r"\b[A-Z][\w-]+")   # capitalised words: who the question may name
 _GATHERS = re.compile(r"\b(?:has|have|both|how many|ever)\b", re.IGNORECASE)
@@ -74,15 +73,14 @@ class LeverParams:
                     and self.depth)
 
 
-def apply_levers(retriever: HybridRetriever, params: LeverParams, query: str,
-                 ids: Sequence[int], scored: Sequence[Scores]) -> list[Scores]:
+def apply_levers(db: Any, params: LeverParams, query: str,
+                 ids: Sequence[int], scored: Sequence[Scored]) -> list[Scored]:
     """The candidates' scores with `final` re-weighted (same order as `ids`)."""
     scored = list(scored)
     if not params.active or not ids:
         return scored
     base = {i: s.final for i, s in zip(ids, scored, strict=True)}
     top = sorted(base, key=lambda i: -base[i])[:params.depth]
-    db = retriever.memory.bank.db()
     final = dict(base)
     speaker_weight = params.list_speaker_weight if asks_for_a_list(query) \
         else params.speaker_weight
