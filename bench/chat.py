@@ -31,10 +31,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import numpy as np  # noqa: E402
 
-from secondme.chat import ChatSession  # noqa: E402
 from secondme.clock import Clock  # noqa: E402
 from secondme.config import load_settings  # noqa: E402
-from secondme.embeddings import prefer_single_thread_torch, to_blob  # noqa: E402
+from secondme.conversation.session import ChatSession  # noqa: E402
+from secondme.memory.embeddings import prefer_single_thread_torch, to_blob  # noqa: E402
 from secondme.services import build_services, load_embedder, load_model  # noqa: E402
 from storage import DEFAULT_KDF, FAST_KDF, create_bank  # noqa: E402
 from storage import memories as rows  # noqa: E402

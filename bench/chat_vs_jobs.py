@@ -34,11 +34,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from bench.machine import machine_info  # noqa: E402
 from secondme import jobs  # noqa: E402
-from secondme.chat import ChatSession  # noqa: E402
 from secondme.clock import Clock  # noqa: E402
 from secondme.config import load_settings  # noqa: E402
-from secondme.embeddings import prefer_single_thread_torch  # noqa: E402
-from secondme.scheduler import start_background  # noqa: E402
+from secondme.conversation.session import ChatSession  # noqa: E402
+from secondme.jobs.scheduler import start_background  # noqa: E402
+from secondme.memory.embeddings import prefer_single_thread_torch  # noqa: E402
 from secondme.services import build_services, load_model  # noqa: E402
 from storage import FAST_KDF, create_bank  # noqa: E402
 

@@ -122,7 +122,7 @@ def main() -> None:
     parser.add_argument("--skip-rules-only", action="store_true")
     args = parser.parse_args()
 
-    from secondme.embeddings import SentenceTransformerEmbedder
+    from secondme.memory.embeddings import SentenceTransformerEmbedder
 
     report = {"machine": machine(), "days": args.days, "per_day": args.per_day}
     history = pooled_days(args.days, args.per_day)

@@ -5,9 +5,9 @@ import json
 import os
 from pathlib import Path
 
-from secondme.chat_context import memory_item
 from secondme.config import load_settings
-from secondme.current_facts import about_present, newest_first
+from secondme.conversation.context import memory_item
+from secondme.conversation.current_facts import about_present, newest_first
 from secondme.evaluation.formats import load_generic
 from secondme.evaluation.harness import evaluate
 from secondme.services import load_embedder

@@ -38,7 +38,7 @@ from bench.machine import machine_info  # noqa: E402
 from secondme import jobs  # noqa: E402
 from secondme.clock import Clock, from_iso  # noqa: E402
 from secondme.config import load_settings  # noqa: E402
-from secondme.extractive import words  # noqa: E402
+from secondme.consolidation.extractive import words  # noqa: E402
 from secondme.faithfulness import Sources, unsupported, unsupported_rate  # noqa: E402
 from secondme.services import build_services, load_embedder, load_model  # noqa: E402
 from secondme.views.profile import profile_view  # noqa: E402

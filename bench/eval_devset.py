@@ -65,9 +65,9 @@ def render(report: dict) -> str:
 
 
 def main() -> None:
-    from secondme.embeddings import SentenceTransformerEmbedder
     from secondme.evaluation.formats import load_dataset
     from secondme.evaluation.harness import evaluate
+    from secondme.memory.embeddings import SentenceTransformerEmbedder
 
     path = Path(sys.argv[1]) if len(sys.argv) > 1 else DEVSET
     load = os.getloadavg()[0]

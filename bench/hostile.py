@@ -37,13 +37,13 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from bench.machine import machine_info  # noqa: E402
-from secondme.chat import ChatSession  # noqa: E402
 from secondme.clock import Clock  # noqa: E402
 from secondme.config import load_settings  # noqa: E402
-from secondme.embeddings import prefer_single_thread_torch  # noqa: E402
+from secondme.conversation.session import ChatSession  # noqa: E402
 from secondme.importers import import_paths  # noqa: E402
 from secondme.jobs import run as run_jobs  # noqa: E402
 from secondme.jobs.runner import JobOptions  # noqa: E402
+from secondme.memory.embeddings import prefer_single_thread_torch  # noqa: E402
 from secondme.prompt_segments import PromptText, Segment  # noqa: E402
 from secondme.services import build_services  # noqa: E402
 from storage import FAST_KDF, create_bank  # noqa: E402

@@ -122,7 +122,7 @@ def throughput(embedder, workdir: Path, texts: list[str], log, rounds: int = 4) 
     Alternating the two (and their order) keeps a shared, noisy machine from favouring
     whichever happened to run in a quiet moment.
     """
-    from secondme.embedding_service import embed_pending
+    from secondme.memory.embed import embed_pending
 
     services = new_services(workdir, embedder, embed_on_write=False)
     embedder.encode(texts[:32])  # warm up (first call allocates)
@@ -166,7 +166,7 @@ def throughput(embedder, workdir: Path, texts: list[str], log, rounds: int = 4) 
 def bulk_load(services, n: int, dim: int, model: str, rng: random.Random, words: list[str],
               log) -> float:
     """Fills a bank quickly: big transactions, random unit vectors (see module doc)."""
-    from secondme.embeddings import to_blob
+    from secondme.memory.embeddings import to_blob
     from storage import memories as rows
 
     nrng = np.random.default_rng(rng.randrange(1 << 30))
@@ -192,9 +192,9 @@ def bulk_load(services, n: int, dim: int, model: str, rng: random.Random, words:
 
 def latency(size: int, embedder, workdir: Path, query_texts: list[str], query_vectors,
             rng: random.Random, words: list[str], log) -> dict:
-    from secondme.recall_levers import LeverParams
-    from secondme.retrieval import HybridRetriever
-    from secondme.vector_index import VectorIndex
+    from secondme.memory.recall_levers import LeverParams
+    from secondme.memory.retrieval import HybridRetriever
+    from secondme.memory.vector_index import VectorIndex
 
     services = new_services(workdir, embedder)
     try:
@@ -219,7 +219,7 @@ def latency(size: int, embedder, workdir: Path, query_texts: list[str], query_ve
 
         hybrid = timed(lambda i: retriever.search_with_vector(query_texts[i], query_vectors[i]))
         no_levers = HybridRetriever(services.memory, embedder, index=index, levers=LeverParams(
-            session_weight=0.0, speaker_weight=0.0))
+            session_weight=0.0, speaker_weight=0.0, list_speaker_weight=0.0))
         plain = timed(lambda i: no_levers.search_with_vector(query_texts[i], query_vectors[i]))
         bm25 = timed(lambda i: retriever.search(query_texts[i], mode="bm25"))
         dense_index = timed(lambda i: index.search(query_vectors[i], 100))
@@ -254,7 +254,7 @@ def latency(size: int, embedder, workdir: Path, query_texts: list[str], query_ve
 def run_latency(args, log) -> dict:
     import os
 
-    from secondme.embeddings import SentenceTransformerEmbedder
+    from secondme.memory.embeddings import SentenceTransformerEmbedder
 
     load_start = os.getloadavg()[0]
     rng = random.Random(args.seed)

@@ -17,9 +17,9 @@ from bench.retrieval import MEMORYBANK, machine, new_services
 
 def run_quality(args, log) -> dict:
     from secondme.clock import parse_when
-    from secondme.embedding_service import embed_pending
-    from secondme.embeddings import SentenceTransformerEmbedder
-    from secondme.retrieval import HybridRetriever, RetrievalParams
+    from secondme.memory.embed import embed_pending
+    from secondme.memory.embeddings import SentenceTransformerEmbedder
+    from secondme.memory.retrieval import HybridRetriever, RetrievalParams
     from tests.retrieval_cases import CASES, MEMORIES
     from tests.retrieval_cases import NOW as CASES_NOW
 

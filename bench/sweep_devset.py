@@ -23,7 +23,7 @@ METRICS = ("recall@1", "recall@5", "recall@10", "hit@5", "mrr")
 
 
 def variants() -> dict:
-    from secondme.retrieval import HybridRetriever, RetrievalParams
+    from secondme.memory.retrieval import HybridRetriever, RetrievalParams
 
     base = RetrievalParams()
     rel, rrf = replace(base, fusion="relative"), replace(base, fusion="rrf")
@@ -68,9 +68,9 @@ def main() -> None:
     parser.add_argument("--json", dest="json_out")
     args = parser.parse_args()
 
-    from secondme.embeddings import SentenceTransformerEmbedder
     from secondme.evaluation.formats import load_dataset
     from secondme.evaluation.harness import evaluate
+    from secondme.memory.embeddings import SentenceTransformerEmbedder
 
     factories, grid = variants()
     result = evaluate(load_dataset(Path(args.file)), SentenceTransformerEmbedder(),

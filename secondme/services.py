@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -14,17 +15,17 @@ from storage import Bank
 
 from .clock import Clock
 from .config import Settings
-from .decay import DecayParams
 from .degradation import note
-from .embedding_service import embed_if_cheap
-from .embeddings import Embedder, SentenceTransformerEmbedder
 from .errors import MissingFile
 from .llm.base import TextModel
-from .memory import MemoryService
+from .memory.decay import DecayParams
+from .memory.embed import embed_if_cheap
+from .memory.embeddings import Embedder, SentenceTransformerEmbedder
+from .memory.service import MemoryService
 from .paths import model_cache_dir
 
 if TYPE_CHECKING:
-    from .retrieval import Hit
+    from .memory.retrieval import Hit
 
 
 def resolve_model_path(settings: Settings) -> Path:
@@ -58,10 +59,11 @@ class Retriever(Protocol):
 
 
 RetrieverFactory = Callable[["Services"], Retriever]
+ModelLoader = Callable[[Settings], TextModel]   # load_model in the product; tests pass fakes
 
 
 def default_retriever(services: Services) -> Retriever:
-    from .retrieval import HybridRetriever
+    from .memory.retrieval import HybridRetriever
 
     # The embedder is fetched (and loaded) only when a search needs the query vector.
     return HybridRetriever(services.memory, services.available_embedder)
@@ -71,17 +73,19 @@ class Services:
     """Everything a front end needs, built once per unlocked bank by `build_services`.
 
     The model, the embedder and the retriever are made on first use (loading a model costs
-    seconds), unless the caller passed them in. Nothing is replaced after construction.
+    seconds), unless the caller passed them in. Nothing is replaced after construction, except
+    the model through `switch_model` (the person picks another one).
     """
 
     def __init__(self, settings: Settings, bank: Bank, clock: Clock, *,
                  model: TextModel | None = None, embedder: Embedder | None = None,
                  retriever_factory: RetrieverFactory | None = None,
-                 embed_on_write: bool = True) -> None:
+                 embed_on_write: bool = True, model_loader: ModelLoader | None = None) -> None:
         self.settings = settings
         self.bank = bank
         self.clock = clock
         self._model = model
+        self._model_loader = model_loader or load_model
         self._embedder = embedder
         self._embedder_error: str | None = None
         self._retriever: Retriever | None = None
@@ -118,8 +122,18 @@ class Services:
     def model(self) -> TextModel:
         with self._lock:
             if self._model is None:
-                self._model = load_model(self.settings)
+                self._model = self._model_loader(self.settings)
             return self._model
+
+    def switch_model(self, model_path: str | None) -> TextModel:
+        """Loads another model (None: the embedded default) and makes it the one every caller
+        gets from now on; `settings.model` follows. Loading takes seconds, so it runs outside
+        the lock; when it fails the exception propagates and the current model stays."""
+        settings = replace(self.settings, model=model_path)
+        model = self._model_loader(settings)
+        with self._lock:
+            self._model, self.settings = model, settings
+        return model
 
     @property
     def model_loaded(self) -> bool:
@@ -150,7 +164,9 @@ class Services:
 def build_services(settings: Settings, bank: Bank, clock: Clock | None = None, *,
                    model: TextModel | None = None, embedder: Embedder | None = None,
                    retriever_factory: RetrieverFactory | None = None,
-                   embed_on_write: bool = True) -> Services:
+                   embed_on_write: bool = True,
+                   model_loader: ModelLoader | None = None) -> Services:
     """The composition root. Tests and benchmarks pass their seams here, never afterwards."""
     return Services(settings, bank, clock or Clock.from_env(), model=model, embedder=embedder,
-                    retriever_factory=retriever_factory, embed_on_write=embed_on_write)
+                    retriever_factory=retriever_factory, embed_on_write=embed_on_write,
+                    model_loader=model_loader)

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import audit as audit_log
+from . import memories as memory_rows
 from .sqlcipher import sqlite_utils
+
+REDACTED = "[forgotten]"   # value and quote of a fact whose every source was forgotten
 
 COLUMNS = ("id, subject, attribute, value, category, confidence, evidence, valid_from, valid_to, "
            "recorded_at, superseded_at, superseded_by, status, trust, pinned, memory_id, method")
@@ -56,6 +60,24 @@ def delete(db: sqlite_utils.Database, fact_id: int) -> int:
     db.execute("UPDATE profile_facts SET superseded_by = NULL WHERE superseded_by = ?", [fact_id])
     db.execute("DELETE FROM profile_facts WHERE id = ?", [fact_id])
     return evidence
+
+
+def redact(db: sqlite_utils.Database, fact_id: int, *, actor: str, now: str,
+           note: str = "every source memory was forgotten") -> int | None:
+    """The one redaction of a fact (the profile's `ProfileFacts.redact` and forgetting both
+    use it, inside their own write): blanks and closes the row, clears the text of its audit
+    history, records the redaction, and returns the id of the fact's own memory if it still
+    exists, for the caller to forget (None when there is none or the fact is unknown)."""
+    fact = get(db, fact_id)
+    if fact is None:
+        return None
+    update(db, fact_id, value=REDACTED, evidence=REDACTED, status="closed",
+           superseded_at=fact["superseded_at"] or now)
+    audit_log.redact(db, "fact", fact_id)
+    audit_log.record(db, at=now, actor=actor, action="redact", entity="fact",
+                     entity_id=fact_id, note=note)
+    mid = fact["memory_id"]
+    return int(mid) if mid and memory_rows.get(db, mid) is not None else None
 
 
 def orphans(db: sqlite_utils.Database, redacted: str) -> list[int]:

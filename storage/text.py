@@ -1,6 +1,6 @@
 """The one stop-word list: English words that carry no topic, for search and for gists.
 
-Storage needs it to build full-text queries, and `secondme.extractive` to pick a
+Storage needs it to build full-text queries, and `secondme.consolidation.extractive` to pick a
 summary's key words; storage may not import `secondme`, so it lives here. Each user
 adds its own few words on top (`QUERY_WORDS`, the extractive narrative words)
 instead of keeping a second copy of the list.

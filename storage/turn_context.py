@@ -1,6 +1,6 @@
 """What query-time ranking reads about candidates: their session and their opening words.
 
-Read-only queries for secondme/recall_levers.py. Nothing derived is stored, so nothing has to
+Read-only queries for secondme/memory/recall_levers.py. Nothing derived is stored, so nothing has to
 be rebuilt when a memory changes or is forgotten.
 """
 

@@ -164,7 +164,7 @@ CASES: list[Case] = [
 @functools.cache
 def real_embedder():
     """One all-MiniLM-L6-v2 per test session (it takes seconds to load)."""
-    from secondme.embeddings import SentenceTransformerEmbedder
+    from secondme.memory.embeddings import SentenceTransformerEmbedder
 
     embedder = SentenceTransformerEmbedder()
     embedder.load()

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from secondme.chat import ChatBusy, ChatSession
-from secondme.chat_context import user_words
 from secondme.config import load_settings
+from secondme.conversation.context import user_words
+from secondme.conversation.session import ChatBusy, ChatSession
 from storage import messages as msgs
 
 from .cli_runner import SECONDME

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from secondme.chat import ChatSession
-from secondme.fixed_replies import DONT_REMEMBER
+from secondme.conversation.fixed_replies import DONT_REMEMBER
+from secondme.conversation.session import ChatSession
 from storage import evidence
 
 

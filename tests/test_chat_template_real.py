@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from secondme.chat import ChatSession
+from secondme.conversation.session import ChatSession
 
 pytestmark = pytest.mark.real_model
 

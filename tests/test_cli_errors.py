@@ -15,11 +15,11 @@ from typer.testing import CliRunner
 from secondme.cli import app
 from secondme.cli.errors import run
 from secondme.config import ConfigError
+from secondme.consolidation.profile.facts import FactNotFound
 from secondme.errors import InvalidInput, MissingFile, NotFound, UserError, means_damage
 from secondme.evaluation.formats import FormatError
 from secondme.exporters import ExportError, PlaintextConsentRequired
-from secondme.memory import MemoryNotFound
-from secondme.profile_facts import FactNotFound
+from secondme.memory.service import MemoryNotFound
 from secondme.unlock import PassphraseUnavailable
 from storage import WrongPassphrase
 from storage.sqlcipher import DatabaseError, OperationalError

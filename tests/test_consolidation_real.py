@@ -13,11 +13,11 @@ import pytest
 
 from secondme.clock import Clock
 from secondme.config import load_settings
-from secondme.embeddings import SentenceTransformerEmbedder
-from secondme.extractive import check_summary, split_sentences
-from secondme.profile import ProfileBuilder
+from secondme.consolidation.extractive import check_summary, split_sentences
+from secondme.consolidation.profile.builder import ProfileBuilder
+from secondme.consolidation.summaries import Summarizer
+from secondme.memory.embeddings import SentenceTransformerEmbedder
 from secondme.services import build_services, load_model
-from secondme.summaries import Summarizer
 from secondme.views.profile import profile_view
 from secondme.views.summaries import summaries_view
 

@@ -7,10 +7,10 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-from secondme.chat import ChatSession
-from secondme.current_facts import about_present, newest_first
+from secondme.conversation.current_facts import about_present, newest_first
+from secondme.conversation.prompting import MemoryItem
+from secondme.conversation.session import ChatSession
 from secondme.evaluation.formats import load_generic
-from secondme.prompting import MemoryItem
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from secondme.clock import Clock
-from secondme.decay import (
+from secondme.memory.decay import (
     DecayParams,
     days_until,
     initial_strength,
@@ -18,7 +18,7 @@ from secondme.decay import (
     retention,
     should_archive,
 )
-from secondme.memory import MemoryService
+from secondme.memory.service import MemoryService
 
 days = st.floats(min_value=0, max_value=10_000, allow_nan=False)
 strengths = st.floats(min_value=0.1, max_value=1000, allow_nan=False)

@@ -6,7 +6,7 @@ import json
 import logging
 
 from secondme import degradation
-from secondme.chat import ChatSession
+from secondme.conversation.session import ChatSession
 from secondme.doctor import degraded_log
 
 from .cli_runner import run

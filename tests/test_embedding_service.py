@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from secondme.config import load_settings
-from secondme.embedding_service import embed_if_cheap, embed_pending, pending_count
-from secondme.embeddings import from_blob
+from secondme.memory.embed import embed_if_cheap, embed_pending, pending_count
+from secondme.memory.embeddings import from_blob
 from secondme.services import build_services
 from storage import memories as rows
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from secondme.embedding_service import embed_pending
 from secondme.evaluation.formats import (
     Conversation,
     Dataset,
@@ -17,6 +16,7 @@ from secondme.evaluation.formats import (
     load_generic,
 )
 from secondme.evaluation.harness import DenseIndex, evaluate, ingest, work_units
+from secondme.memory.embed import embed_pending
 from storage import audit
 from storage import memories as rows
 
@@ -128,7 +128,7 @@ def test_generic_categories_pool_as_declared():
 
 
 def test_variants_search_the_same_memories():
-    from secondme.retrieval import FullTextRetriever
+    from secondme.memory.retrieval import FullTextRetriever
 
     dataset = Dataset("mini", "generic", [_conversation()])
     report = evaluate(dataset, HashingEmbedder(), ks=(1, 5),
@@ -156,7 +156,7 @@ def test_real_embedder_on_the_locomo_fixture(real_embedder):
 
 @pytest.fixture(scope="module")
 def real_embedder():
-    from secondme.embeddings import SentenceTransformerEmbedder
+    from secondme.memory.embeddings import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder()
 

@@ -9,10 +9,10 @@ import pytest
 
 from secondme.clock import Clock
 from secondme.config import load_settings
-from secondme.fact_rules import extract
-from secondme.profile import ProfileBuilder
-from secondme.profile_facts import known_user_name
-from secondme.profile_text import quote_in
+from secondme.consolidation.profile.builder import ProfileBuilder
+from secondme.consolidation.profile.rules import extract
+from secondme.consolidation.profile.text import quote_in
+from secondme.conversation.context import known_user_name
 from secondme.services import build_services
 from secondme.views.profile import profile_view
 
@@ -60,7 +60,7 @@ def test_rules_for_what_people_state(text, expected):
 def test_the_issue_chat_gives_a_profile_with_the_right_attributes(bank, home):
     svc = build_services(load_settings(home), bank, Clock(datetime(2024, 5, 8, 9)),
                          embedder=HashingEmbedder(), model=FakeModel())
-    assert known_user_name(svc) == "User"
+    assert known_user_name(svc.settings, svc.bank.db()) == "User"
     svc.memory.remember(f"User: {CHAT}\nSecond Me: Nice to meet you!", kind="turn",
                         source="chat", at=datetime(2024, 5, 8, 8, 30))
     ProfileBuilder(svc, use_llm=False).run()
@@ -86,11 +86,11 @@ def test_the_issue_chat_gives_a_profile_with_the_right_attributes(bank, home):
     for fact in profile_view(svc, history=True):
         assert all(s["verified"] for s in fact["sources"])
         assert fact["value"].split(" (")[0] in CHAT
-    assert known_user_name(svc) == "Sam"
+    assert known_user_name(svc.settings, svc.bank.db()) == "Sam"
     configured = build_services(load_settings(home, user_name="Samantha"), bank,
                                 Clock(datetime(2024, 5, 8, 9)), embedder=HashingEmbedder(),
                                 model=FakeModel())
-    assert known_user_name(configured) == "Samantha"
+    assert known_user_name(configured.settings, configured.bank.db()) == "Samantha"
 
 
 async def test_the_app_greets_and_prompts_with_the_name_the_person_told(services, fake_model):

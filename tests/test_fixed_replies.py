@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from secondme.fixed_replies import DONT_REMEMBER, acknowledge, fixed_reply
+from secondme.conversation.fixed_replies import DONT_REMEMBER, acknowledge, fixed_reply
 
 
 def hit(text: str, cosine: float | None):

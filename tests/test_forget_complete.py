@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from secondme.chat import ChatSession
 from secondme.clock import Clock
 from secondme.config import load_settings
+from secondme.conversation.session import ChatSession
 from secondme.exporters import backup, export_jsonl, export_markdown, restore
 from secondme.importers import import_paths
 from secondme.jobs import run as run_jobs
@@ -210,7 +210,7 @@ def test_forget_source_folder_forgets_the_whole_import_and_counts_it(services, t
     services.memory.remember("My own memory about tea.")
     import_paths(services, [vault])
     run_jobs(services, "all", options=JobOptions(use_llm=False))
-    from secondme.forget_sources import resolve
+    from secondme.memory.forget_sources import resolve
 
     selection, label = resolve(services.bank, str(vault))
     planned = services.memory.forget_selection(selection, dry_run=True).as_dict()
@@ -228,7 +228,7 @@ def test_forget_source_folder_forgets_the_whole_import_and_counts_it(services, t
 
 
 def test_forgetting_a_chat_session_removes_it_whole(at, tmp_path):
-    from secondme.forget_sources import resolve
+    from secondme.memory.forget_sources import resolve
 
     svc = at(datetime(2024, 5, 1, 12, 0))
     chat = ChatSession(svc)
@@ -296,8 +296,8 @@ def test_a_forgotten_chatgpt_turn_and_its_messages_stay_forgotten_on_reimport(se
                                                                               tmp_path):
     import json
 
-    from secondme.forget_sources import resolve
     from secondme.importers import parse_chatgpt
+    from secondme.memory.forget_sources import resolve
 
     sample = Path(__file__).resolve().parents[1] / "assets" / "sample-chatgpt.json"
     export = tmp_path / "conversations.json"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from secondme.grounding import check, nice_day, split_sentences
-from secondme.prompting import MemoryItem
+from secondme.conversation.grounding import check, nice_day, split_sentences
+from secondme.conversation.prompting import MemoryItem
 
 
 def item(mid: int, text: str, date: str = "2024-05-14T10:00:00") -> MemoryItem:

@@ -14,13 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from secondme.chat import ChatSession
-from secondme.importers import import_paths
-from secondme.jobs import run as run_jobs
-from secondme.jobs.runner import JobOptions
-from secondme.llm.templates import GEMMA_TURNS_TEMPLATE
-from secondme.prompt_segments import FORGED, PromptText, Segment
-from secondme.prompting import (
+from secondme.conversation.prompting import (
     MemoryItem,
     PeriodSummary,
     Persona,
@@ -28,6 +22,12 @@ from secondme.prompting import (
     Turn,
     build_prompt,
 )
+from secondme.conversation.session import ChatSession
+from secondme.importers import import_paths
+from secondme.jobs import run as run_jobs
+from secondme.jobs.runner import JobOptions
+from secondme.llm.templates import GEMMA_TURNS_TEMPLATE
+from secondme.prompt_segments import FORGED, PromptText, Segment
 
 from .fakes import FakeModel
 

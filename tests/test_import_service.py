@@ -262,7 +262,7 @@ def test_imported_notes_are_embedded_later_and_found_by_the_real_retriever(bank,
                                                                           fake_model, vault):
     """Import stores text only; the product's embed pass and hybrid search then find it."""
     from secondme.config import load_settings
-    from secondme.embedding_service import embed_pending
+    from secondme.memory.embed import embed_pending
     from secondme.services import build_services
 
     from .retrieval_cases import real_embedder

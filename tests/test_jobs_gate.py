@@ -8,7 +8,7 @@ import time
 from secondme.jobs.gate import ChatActivity
 from secondme.jobs.models import model_for
 from secondme.jobs.runner import run_job
-from secondme.scheduler import start_background
+from secondme.jobs.scheduler import start_background
 from storage import jobs as job_rows
 
 

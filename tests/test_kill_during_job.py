@@ -20,7 +20,7 @@ import pytest
 
 from secondme.clock import Clock
 from secondme.config import load_settings
-from secondme.profile import normalise_value
+from secondme.consolidation.profile.builder import normalise_value
 from secondme.services import build_services
 from storage import FAST_KDF, create_bank, unlock_bank
 

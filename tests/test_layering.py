@@ -81,18 +81,10 @@ def test_tui_loads_its_screens_and_the_scheduler_with_plain_imports():
             for name in _imported_names(node):
                 assert not name.startswith("importlib"), (path, name)
     loaded = _loaded_after("import tui.app")
-    assert {"secondme.scheduler", "tui.screens.timeline", "tui.screens.profile",
+    assert {"secondme.jobs.scheduler", "tui.screens.timeline", "tui.screens.profile",
             "tui.screens.search", "tui.screens.inspector", "tui.screens.history",
             "tui.screens.mcp_access"} <= loaded
     assert not {m for m in loaded if m == "secondme.cli" or m.startswith("secondme.cli.")}
-
-
-def test_services_and_embedding_service_do_not_import_each_other_in_a_cycle():
-    text = (ROOT / "secondme" / "embedding_service.py").read_text()
-    names = [n for node in ast.walk(ast.parse(text)) for n in _imported_names(node)]
-    relative = [node.module for node in ast.walk(ast.parse(text))
-                if isinstance(node, ast.ImportFrom) and node.level and node.module]
-    assert "services" not in relative and "secondme.services" not in names
 
 
 # No exceptions: Textual's DOM lookups use `walk_children`/`query_one` in tui/, so a
@@ -122,13 +114,13 @@ def test_the_sql_check_sees_a_query(tmp_path):
     assert _sql_calls(probe) == [2, 2]
 
 
-# `MemoryService` (secondme/memory.py, with its forget engine secondme/forgetting.py and
-# secondme/memory_batch.py, the writes it hands to callers inside a transaction) is the one
-# writer of `memories`. Imports, restore, dedupe and summaries write through it.
+# `MemoryService` (secondme/memory/service.py, with its forget engine memory/forgetting.py and
+# memory/batch.py, the writes it hands to callers inside a transaction) is the one writer of
+# `memories`. Imports, restore, dedupe and summaries write through it.
 MEMORY_WRITERS_ALLOWED = {
-    "secondme/memory.py",
-    "secondme/forgetting.py",
-    "secondme/memory_batch.py",
+    "secondme/memory/service.py",
+    "secondme/memory/forgetting.py",
+    "secondme/memory/batch.py",
 }
 MEMORY_WRITES = {"insert", "update", "delete_everywhere", "set_embedding", "scrub_deleted_text"}
 

@@ -11,7 +11,7 @@ import logging
 from datetime import datetime
 from pathlib import Path
 
-from secondme.chat import ChatSession
+from secondme.conversation.session import ChatSession
 from secondme.exporters import backup
 from secondme.importers import import_paths
 from secondme.jobs import run as run_jobs

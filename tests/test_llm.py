@@ -98,7 +98,7 @@ def test_streaming_stops_on_stop_sequences_and_on_cancel(real_model):
 def test_prompt_budget_holds_with_the_real_tokenizer(real_model):
     from datetime import datetime
 
-    from secondme.prompting import MemoryItem, Persona, PromptInputs, build_prompt
+    from secondme.conversation.prompting import MemoryItem, Persona, PromptInputs, build_prompt
 
     memories = [MemoryItem(i, f"Note {i}: " + "the quick brown fox ünïcödé 日本語 " * 20,
                            "2024-04-01T00:00:00", "chat", 1.0 / (i + 1)) for i in range(40)]
@@ -111,8 +111,8 @@ def test_prompt_budget_holds_with_the_real_tokenizer(real_model):
 @pytest.mark.real_model
 def test_a_gguf_with_a_chat_template_is_prompted_through_it(tmp_path, bank, clock, embedder):
     """`--model` with an instruction-style GGUF: the template path, end to end."""
-    from secondme.chat import ChatSession
     from secondme.config import load_settings
+    from secondme.conversation.session import ChatSession
     from secondme.llm.llama import default_model_path
     from secondme.llm.templates import GEMMA_TURNS_TEMPLATE
     from secondme.paths import model_cache_dir

@@ -21,11 +21,11 @@ from mcp.client.stdio import StdioServerParameters
 
 from secondme.clock import Clock
 from secondme.config import load_settings
-from secondme.embedding_service import embed_pending
-from secondme.embeddings import DEFAULT_EMBEDDING_NAME
 from secondme.jobs import run as run_jobs
 from secondme.jobs.runner import JobOptions
 from secondme.mcp.access import McpAccess
+from secondme.memory.embed import embed_pending
+from secondme.memory.embeddings import DEFAULT_EMBEDDING_NAME
 from secondme.services import build_services
 from storage import FAST_KDF, create_bank, unlock_bank
 from storage import mcp as mcp_rows
@@ -200,7 +200,7 @@ async def test_kill_9_mid_call_leaves_the_bank_healthy(home):
 async def test_works_while_the_app_and_its_scheduler_hold_the_bank(home):
     """The TUI keeps its own connection open and the scheduler runs jobs; a writer holding
     the lock for a while is waited out, and no 'database is locked' reaches the client."""
-    from secondme.scheduler import start_background
+    from secondme.jobs.scheduler import start_background
 
     services = seed(home)
     access = McpAccess(services)

@@ -11,11 +11,11 @@ import pytest
 
 from secondme import jobs
 from secondme.config import load_settings
+from secondme.consolidation.summaries import Summarizer
 from secondme.importers import import_paths
 from secondme.importers import service as import_service
 from secondme.jobs.runner import JobOptions
 from secondme.services import build_services
-from secondme.summaries import Summarizer
 from storage import memories as rows
 
 from .fakes import HashingEmbedder

@@ -9,17 +9,17 @@ import pytest
 
 from secondme.clock import Clock
 from secondme.config import load_settings
-from secondme.fact_rules import extract
-from secondme.memory import MemoryNotFound
-from secondme.profile import (
+from secondme.consolidation.profile.builder import (
     ProfileBuilder,
     check_llm_fact,
     fact_grammar,
     parse_facts,
     quote_in,
 )
+from secondme.consolidation.profile.rules import extract
+from secondme.memory.service import MemoryNotFound
+from secondme.memory.turns import user_side
 from secondme.services import build_services
-from secondme.turns import user_side
 from secondme.views.profile import profile_view
 from storage import facts as fact_rows
 from storage import jobs as job_rows
@@ -320,7 +320,7 @@ def test_a_cancelled_batch_is_left_for_the_next_run(ana):
 
 def test_user_words_of_a_turn_is_the_user_side_else_the_text():
     # One reading of "the user's words of a turn" for chat context, profile and summaries.
-    from secondme.turns import user_words
+    from secondme.memory.turns import user_words
 
     assert user_words("Ana: I moved.\nstill unpacking\nSecond Me: Nice!", "Ana") == \
         "I moved.\nstill unpacking"

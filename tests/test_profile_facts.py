@@ -7,12 +7,12 @@ from datetime import datetime
 
 import pytest
 
-from secondme.chat_context import load_profile_facts
 from secondme.clock import Clock
 from secondme.config import load_settings
-from secondme.memory import MemoryNotFound
-from secondme.profile import ProfileBuilder
-from secondme.profile_facts import CORRECTION, FactNotFound, ProfileFacts
+from secondme.consolidation.profile.builder import ProfileBuilder
+from secondme.consolidation.profile.facts import CORRECTION, FactNotFound, ProfileFacts
+from secondme.conversation.context import load_profile_facts
+from secondme.memory.service import MemoryNotFound
 from secondme.services import build_services
 from secondme.views.profile import profile_view
 from storage import facts as fact_rows

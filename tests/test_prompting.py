@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from secondme.prompting import (
+from secondme.conversation.prompting import (
     MemoryItem,
     PeriodSummary,
     Persona,

@@ -6,12 +6,12 @@ from datetime import datetime
 
 import pytest
 
-from secondme.recall_levers import LeverParams
-from secondme.retrieval import HybridRetriever
+from secondme.memory.recall_levers import LeverParams, asks_for_a_list
+from secondme.memory.retrieval import HybridRetriever
 from storage.turn_context import openings, sessions_of
 
 DAY = datetime(2024, 5, 1)
-OFF = {"session_weight": 0.0, "speaker_weight": 0.0}
+OFF = {"session_weight": 0.0, "speaker_weight": 0.0, "list_speaker_weight": 0.0}
 
 
 def add(services, text: str, session: str | None) -> int:
@@ -88,7 +88,49 @@ def test_levers_switched_off_change_nothing(services, trip):
 
 
 @pytest.mark.parametrize("bad", [{"session_weight": -0.1}, {"speaker_weight": -1},
-                                 {"depth": -1}])
+                                 {"list_speaker_weight": -1}, {"depth": -1}])
 def test_lever_params_are_checked(bad):
     with pytest.raises(ValueError):
         LeverParams(**bad)
+
+
+@pytest.mark.parametrize("query", ["What books has Melanie read?", "Where has Maria made friends?",
+                                   "What have John and Maria both done?",
+                                   "How many times has Ana gone to the beach?",
+                                   "Did Ana ever bake rye?"])
+def test_questions_that_gather_over_the_past_ask_for_a_list(query):
+    assert asks_for_a_list(query)
+
+
+@pytest.mark.parametrize("query", ["What did Caroline research?", "When has Ana baked rye?",
+                                   "How long has Melanie painted?", "Where does Ana live?"])
+def test_one_fact_or_a_date_is_no_list(query):
+    assert not asks_for_a_list(query)
+
+
+@pytest.fixture
+def bakes(services):
+    """Ben talks about Ana's baking; Ana's own turns say what she baked, in other words."""
+    return {
+        "ben": add(services, "Ben: Ana bakes and bakes, Ana has baked bread all week", "s1"),
+        "ben2": add(services, "Ben: baked bread again, Ana? Ana loves bread", "s2"),
+        "own": add(services, "Ana: I have baked rye bread", "s3"),
+        "own2": add(services, "Ana: my sourdough bread came out great", "s4"),
+    }
+
+
+def test_a_list_question_prefers_the_named_persons_own_turns_more(services, bakes):
+    own = {bakes["own"], bakes["own2"]}
+    listing = "What bread has Ana baked?"
+    assert not own & set(search(services, listing, k=2))          # lever off: Ben's chatter
+    assert set(search(services, listing, k=2, list_speaker_weight=1.5)) == own
+    # the list weight is for list questions only: one fact keeps the plain speaker weight
+    one_fact = "What bread did Ana bake?"
+    assert search(services, one_fact, k=2, list_speaker_weight=1.5) == search(services,
+                                                                               one_fact, k=2)
+
+
+def test_a_forgotten_turn_lends_nothing_to_a_list_question(services, bakes):
+    services.memory.forget(bakes["own"])
+    listed = search(services, "What bread has Ana baked?", k=4, list_speaker_weight=1.5)
+    assert bakes["own"] not in listed and listed[0] == bakes["own2"]

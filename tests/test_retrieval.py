@@ -11,8 +11,8 @@ import pytest
 
 from secondme.clock import Clock, parse_when
 from secondme.config import load_settings
-from secondme.memory import MemoryService
-from secondme.retrieval import Hit, HybridRetriever, RetrievalParams, Scores
+from secondme.memory.retrieval import Hit, HybridRetriever, RetrievalParams, Scores
+from secondme.memory.service import MemoryService
 from secondme.services import build_services
 
 from .fakes import HashingEmbedder
@@ -68,7 +68,7 @@ def test_every_kind_is_searched_and_kinds_filter(services):
     for kind, trust in (("turn", "user"), ("note", "import"), ("remember", "user"),
                         ("summary", "derived"), ("fact", "derived")):
         kinds[kind] = services.memory.remember(f"porto {kind} entry", kind=kind, trust=trust)
-    from secondme.embedding_service import embed_pending
+    from secondme.memory.embed import embed_pending
 
     embed_pending(services.memory, services.embedder())  # notes are embedded by the job, not on write
     retriever = services.retriever()
@@ -306,7 +306,7 @@ def test_labeled_set_with_the_real_embedder(bank, home):
     services = build_services(load_settings(home), bank, Clock(NOW), embedder=real_embedder(),
                               embed_on_write=False)
     ids = load_cases(services)
-    from secondme.embedding_service import embed_pending
+    from secondme.memory.embed import embed_pending
 
     assert embed_pending(services.memory, services.embedder()) == len(MEMORIES)
     retriever = services.retriever()
@@ -332,8 +332,8 @@ DEVSET = Path(__file__).resolve().parents[1] / "assets" / "devset" / "memorybank
 def test_fusion_beats_each_signal_on_real_annotated_chats(tmp_path):
     """Two users of the annotated MemoryBank dev set: each signal alone misses evidence that
     the fusion finds (k = 3), and the fusion finds at least as much as either."""
-    from secondme.embedding_service import embed_pending
     from secondme.evaluation.formats import load_dataset
+    from secondme.memory.embed import embed_pending
     from storage import FAST_KDF, create_bank
 
     dataset = load_dataset(DEVSET)

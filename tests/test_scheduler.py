@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
-from secondme.scheduler import JOB_DEFAULTS, overview, start_background
+from secondme.jobs.scheduler import JOB_DEFAULTS, overview, start_background
 from storage import jobs as job_rows
 
 

@@ -13,8 +13,8 @@ import asyncio
 import pytest
 from textual.widgets import Input, TextArea
 
-from secondme.chat import ReplyResult
-from secondme.retrieval import Hit, Scores
+from secondme.conversation.session import ReplyResult
+from secondme.memory.retrieval import Hit, Scores
 from tui.app import SecondMeApp
 from tui.screens.chat import ChatScreen
 

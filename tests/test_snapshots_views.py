@@ -59,7 +59,7 @@ class FixedRetriever:
         self.services, self.ids = services, ids
 
     def search(self, query: str, *, k: int = 8, include_archived: bool = False):
-        from secondme.retrieval import Hit, Scores
+        from secondme.memory.retrieval import Hit, Scores
 
         hits = []
         for rank, memory_id in enumerate(self.ids[:k], 1):

@@ -8,11 +8,11 @@ import pytest
 
 from secondme.clock import Clock
 from secondme.config import load_settings
-from secondme.extractive import central_sentences, check_summary, clean_generation
-from secondme.memory import MemoryNotFound
+from secondme.consolidation.extractive import central_sentences, check_summary, clean_generation
+from secondme.consolidation.summaries import Summarizer
+from secondme.memory.service import MemoryNotFound
 from secondme.periods import day_period, month_period, week_period
 from secondme.services import build_services
-from secondme.summaries import Summarizer
 from secondme.views.summaries import summaries_view
 from storage import summaries as store
 
@@ -220,7 +220,7 @@ def test_life_uses_months_then_later_weeks_and_days_plus_facts(ana):
     turn(svc, "I started learning the cello in April.", datetime(2024, 4, 10, 10))
     turn(svc, "My cello teacher says I am improving fast.", datetime(2024, 6, 4, 10))
     turn(svc, "I played my first cello piece for friends.", datetime(2024, 6, 11, 10))
-    from secondme.profile import ProfileBuilder
+    from secondme.consolidation.profile.builder import ProfileBuilder
 
     svc.memory.remember("My name is Ana.", at=datetime(2024, 6, 11, 12))
     ProfileBuilder(svc, use_llm=False).run()
@@ -316,7 +316,7 @@ def test_a_week_and_a_month_made_of_the_same_days_still_differ(ana):
 
 
 def test_an_llm_parent_that_copies_its_only_child_is_rejected(ana):
-    from secondme.summaries import Source
+    from secondme.consolidation.summaries import Source
 
     svc, model = ana([[" went hiking on Mount Rigi with her sister Lea."]] * 2)
     day = "Ana went hiking on Mount Rigi with her sister Lea."
@@ -332,7 +332,7 @@ def test_the_life_summary_is_a_portrait_of_facts_and_periods(ana):
     svc.memory.remember("My name is Ana.", at=datetime(2024, 4, 2, 12))
     turn(svc, "I started learning the cello in April.", datetime(2024, 4, 10, 10))
     turn(svc, "I played my first cello piece for friends.", datetime(2024, 6, 11, 10))
-    from secondme.profile import ProfileBuilder
+    from secondme.consolidation.profile.builder import ProfileBuilder
 
     ProfileBuilder(svc, use_llm=False).run()
     summarize(svc, model)

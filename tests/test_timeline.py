@@ -7,8 +7,8 @@ from datetime import datetime
 import pytest
 
 from secondme.periods import parse_period, period_of, periods_between
-from secondme.timeline import memories_in
 from secondme.views.timeline import timeline
+from secondme.views.timeline_data import memories_in
 
 from .bankdata import populate
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from secondme.timeparse import find_time_window, strip_window, time_match
+from secondme.memory.timeparse import find_time_window, strip_window, time_match
 
 NOW = datetime(2024, 5, 1, 12, 0)  # a Wednesday
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.widgets import Markdown, OptionList
 
-from secondme.fixed_replies import DONT_REMEMBER
+from secondme.conversation.fixed_replies import DONT_REMEMBER
 from tui.grounded import linked_memory
 from tui.screens.chat import ChatScreen
 from tui.screens.inspector import MemoryInspectorScreen

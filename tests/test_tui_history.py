@@ -6,7 +6,7 @@ import dataclasses
 
 from textual.widgets import OptionList
 
-from secondme.chat import ChatSession
+from secondme.conversation.session import ChatSession
 from storage import messages as msgs
 from tui.screens.history import ConversationScreen, HistoryScreen
 from tui.widgets.message import MessageView

@@ -66,7 +66,7 @@ def test_the_readme_says_when_the_recall_panel_is_open():
 
 
 def test_recall_scores_are_readable():
-    from secondme.retrieval import Scores
+    from secondme.memory.retrieval import Scores
     from tui.widgets.recall import score_line
 
     line = score_line(Scores(bm25=1.61e-06, cosine=0.4231, fused=0.5, retention=0.9,

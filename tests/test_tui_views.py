@@ -6,7 +6,7 @@ import pytest
 from textual.app import App
 from textual.widgets import DataTable, Input, Label, OptionList, Sparkline, Static
 
-from secondme.memory import MemoryNotFound
+from secondme.memory.service import MemoryNotFound
 from tui.screens.inspector import MemoryInspectorScreen
 from tui.screens.modals import ConfirmModal, TextPromptModal
 from tui.screens.profile import ProfileScreen

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from secondme.chat import ChatSession
+from secondme.conversation.session import ChatSession
 from storage import evidence
 from storage import migrations as schema
 from storage.sqlcipher import sqlite_utils

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from secondme.clock import Clock
-from secondme.embeddings import to_blob
-from secondme.memory import MemoryService
-from secondme.vector_index import VectorIndex
+from secondme.memory.embeddings import to_blob
+from secondme.memory.service import MemoryService
+from secondme.memory.vector_index import VectorIndex
 from storage import memories as rows
 
 

@@ -19,10 +19,12 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker
 
-from secondme.scheduler import start_background
+from secondme.jobs.scheduler import start_background
+from secondme.llm.installed import InstalledModel
 from secondme.services import Services
 from secondme.unlock import BankOpener
 
+from .model_switch import model_commands, switch_model
 from .screens.chat import ChatScreen
 from .screens.history import HistoryScreen
 from .screens.inspector import MemoryInspectorScreen
@@ -31,6 +33,7 @@ from .screens.profile import ProfileScreen
 from .screens.search import SearchScreen
 from .screens.timeline import TimelineScreen
 from .screens.unlock import UnlockScreen
+from .widgets.status import StatusBar
 
 VIEWS: dict[str, type[Screen]] = {
     "timeline": TimelineScreen,
@@ -52,7 +55,7 @@ IDLE_CHECK_SECONDS = 15.0
 ACTIVITY = (events.Key, events.MouseDown, events.MouseScrollUp, events.MouseScrollDown,
             events.Paste)
 # Starts the background jobs for unlocked services; returns a handle with status(),
-# preempt() and shutdown() (secondme.scheduler.start_background; tests pass a fake).
+# preempt() and shutdown() (secondme.jobs.scheduler.start_background; tests pass a fake).
 SchedulerStarter = Callable[[Services], Any]
 
 
@@ -82,6 +85,7 @@ class SecondMeApp(App[None]):
         self.chat = None
         self.last_activity = time.monotonic()
         self._closing_bank: Worker | None = None   # the last lock's close, while it runs
+        self._switching: Worker | None = None   # a model loading from the palette
         self.draft = ""    # an unsent message kept across an idle lock (memory only, never disk)
 
     def on_mount(self) -> None:
@@ -215,6 +219,8 @@ class SecondMeApp(App[None]):
                                 chat.action_new_conversation)
             yield SystemCommand("Recalled memories", "Show or hide the recalled-memories panel",
                                 chat.action_toggle_recall)
+            yield SystemCommand("Switch model", "Use another installed model "
+                                "(secondme model pull NAME adds more)", self.action_switch_model)
             if chat.generating:
                 yield SystemCommand("Stop reply", "Stop generating; keep the partial reply",
                                     chat.action_stop)
@@ -225,6 +231,33 @@ class SecondMeApp(App[None]):
             for name, help_text in VIEW_HELP.items():
                 yield SystemCommand(name.capitalize(), help_text,
                                     lambda name=name: self.action_open_view(name))
+
+    # -- model ---------------------------------------------------------------------------
+    def action_switch_model(self) -> None:
+        """A second palette lists the installed models; picking one loads it off the loop."""
+        if self.chat is None or self.services is None:
+            return
+        try:
+            commands = model_commands(self.services, self.pick_model)
+        except Exception as exc:   # e.g. a malformed catalog file: one line, no crash
+            self.notify(f"Cannot list the models: {exc}", severity="error")
+            return
+        self.search_commands(commands, placeholder="Switch to which model?")
+
+    def pick_model(self, model: InstalledModel) -> None:
+        chat, services = self.chat, self.services
+        if chat is None or services is None:
+            return
+        busy = ("a reply is being written" if chat.generating else
+                "the model is still loading" if not chat.loaded.is_set() or
+                (self._switching is not None and not self._switching.is_finished) else "")
+        if busy:
+            self.notify(f"Not now: {busy}. Try again in a moment.", severity="warning")
+            return
+        status = chat.query_one(StatusBar)
+        status.switching = model.name   # now, so no message is sent while the model changes
+        self._switching = chat.run_worker(lambda: switch_model(services, model, status),
+                                          thread=True, group="model", exit_on_error=False)
 
 
 def stop_reply_and_jobs(chat, handle) -> None:

@@ -24,7 +24,7 @@ class RecallReady(Message, bubble=False):
 
 @dataclass
 class ReplyFinished(Message, bubble=False):
-    result: Any          # secondme.chat.ReplyResult
+    result: Any          # secondme.conversation.session.ReplyResult
 
 
 @dataclass
@@ -46,3 +46,15 @@ class InputTrimmed(Message, bubble=False):
 
     chars: int
     budget: int
+
+
+@dataclass
+class ModelSwitch(Message, bubble=False):
+    """Switching the model from the palette: 'loading', then 'done' or 'failed'.
+
+    `name` is the model's own name once loaded; `detail` its device, or the error."""
+
+    state: str
+    name: str
+    detail: str = ""
+    saved: str = ""      # why the choice was not written to config.toml ("" when it was)

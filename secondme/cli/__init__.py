@@ -16,9 +16,10 @@ from . import (  # noqa: F401  (registers commands)
     search,
     timeline,
 )
-from .app import app, root_callback
+from .app import app
 from .inbox import inbox_app  # noqa: F401  (registers `secondme inbox`)
 from .mcp import mcp_app  # noqa: F401  (registers `secondme mcp`)
+from .root import root_callback
 
 app.callback(invoke_without_command=True)(root_callback)
 

@@ -38,8 +38,8 @@ def ask(
     as_json: JsonOpt = False,
 ) -> None:
     """Ask once, non-interactively; the answer streams to stdout."""
-    from ..chat import ChatSession, ReplyInterrupted
-    from ..embeddings import prefer_single_thread_torch
+    from ..conversation.session import ChatSession, ReplyInterrupted
+    from ..memory.embeddings import prefer_single_thread_torch
     from .textarg import text_or_stdin
 
     question = text_or_stdin(question, "question")

@@ -40,7 +40,7 @@ def forget_source(
 ) -> None:
     """Forget everything that came from one source, completely (memories, messages,
     summaries built from them, facts they were evidence for)."""
-    from ..forget_sources import resolve
+    from ..memory.forget_sources import resolve
 
     services = state(ctx).services(now)
     selection, label = resolve(services.bank, source)

@@ -32,7 +32,7 @@ def jobs_overview(ctx: typer.Context, now: NowOpt = None, as_json: JsonOpt = Fal
     """Jobs, their schedule while the app is open, and their last runs."""
     if ctx.invoked_subcommand is not None:
         return
-    from ..scheduler import overview
+    from ..jobs.scheduler import overview
 
     data = overview(state(ctx).services(now))
     for job in data["jobs"]:

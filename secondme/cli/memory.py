@@ -115,7 +115,7 @@ def history(ctx: typer.Context, memory_id: IdArg, as_json: JsonOpt = False) -> N
     services = state(ctx).services()
     entries = services.memory.history(memory_id)
     if not entries:
-        from ..memory import MemoryNotFound
+        from ..memory.service import MemoryNotFound
 
         raise MemoryNotFound(memory_id)
     if as_json:

@@ -16,9 +16,9 @@ app.add_typer(model_app, name="model")
 
 
 def _models_dir() -> Path:
-    from ..paths import model_cache_dir
+    from ..llm.installed import models_dir
 
-    return model_cache_dir()
+    return models_dir()
 
 
 def _active(ctx: typer.Context) -> str | None:
@@ -26,19 +26,9 @@ def _active(ctx: typer.Context) -> str | None:
 
 
 def _rows(ctx: typer.Context) -> list[dict[str, Any]]:
-    from ..llm.catalog import load_catalog
-    from ..llm.download import installed_path
+    from ..llm.installed import catalog_rows
 
-    active = _active(ctx)
-    out = []
-    for entry in load_catalog():
-        path = installed_path(_models_dir(), entry)
-        out.append({"name": entry.name, "title": entry.title, "repo": entry.repo,
-                    "file": entry.file, "size_mb": entry.size_mb, "licence": entry.licence,
-                    "ram_gb": entry.ram_gb, "chat_template": entry.chat_template,
-                    "installed": path.is_file(),
-                    "active": bool(active) and Path(active).expanduser() == path})
-    return out
+    return catalog_rows(_active(ctx))
 
 
 @model_app.command("list")
@@ -109,31 +99,14 @@ def use(ctx: typer.Context,
         target: Annotated[str, typer.Argument(help="A catalog name, a .gguf path, or "
                                                    "'default' for the embedded model.")]) -> None:
     """Make a model the one chat and ask use (written to config.toml in the home)."""
-    from ..config_edit import write_setting
-    from ..llm.catalog import CatalogError, find
-    from ..llm.download import installed_path
+    from ..llm.installed import resolve, save_active
 
-    home = state(ctx).home
-    if target == "default":
-        write_setting(home, "model", None)
+    path = resolve(target)
+    written = save_active(state(ctx).home, path)
+    if path is None:
         typer.echo("using the embedded Gemma 3 270M")
-        return
-    path = Path(target).expanduser()
-    if not path.is_file():
-        try:
-            entry = find(target)
-        except CatalogError:
-            raise CatalogError(f"{target!r} is neither a catalog name nor a model file") \
-                from None
-        path = installed_path(_models_dir(), entry)
-        if not path.is_file():
-            raise CatalogError(f"{target} is not downloaded yet: run `secondme model pull "
-                               f"{target}` first")
-    with open(path, "rb") as f:
-        if f.read(4) != b"GGUF":
-            raise CatalogError(f"{path} is not a GGUF model file")
-    written = write_setting(home, "model", str(path.resolve()))
-    typer.echo(f"using {path.resolve()} (saved in {written})")
+    else:
+        typer.echo(f"using {path} (saved in {written})")
 
 
 @model_app.command("remove")

@@ -69,7 +69,7 @@ def _fail(message: str) -> NoReturn:
 
 
 def _fact(facts, fact_id: int) -> dict:
-    from ..profile_facts import FactNotFound
+    from ..consolidation.profile.facts import FactNotFound
 
     try:
         return facts.get(fact_id)
@@ -82,7 +82,7 @@ def correct(ctx: typer.Context, fact_id: FactIdArg,
             value: Annotated[str, typer.Argument(help="The right value, in your words.")],
             now: NowOpt = None, as_json: JsonOpt = False) -> None:
     """Correct a fact: your value replaces it (the old one is kept as past, never current)."""
-    from ..profile_facts import ProfileFacts, fact_text
+    from ..consolidation.profile.facts import ProfileFacts, fact_text
 
     services = state(ctx).services(now)
     facts = ProfileFacts(services)
@@ -109,7 +109,7 @@ def delete(ctx: typer.Context, fact_id: FactIdArg,
            = False,
            now: NowOpt = None, as_json: JsonOpt = False) -> None:
     """Delete a fact for good: the fact, its memory, its evidence links and its audit text."""
-    from ..profile_facts import ProfileFacts, fact_text
+    from ..consolidation.profile.facts import ProfileFacts, fact_text
 
     services = state(ctx).services(now)
     facts = ProfileFacts(services)

@@ -18,7 +18,7 @@ def _catch_up(services, embedder, quiet: bool) -> int:
 
     Returns how many memories are still without a vector (found by keywords only).
     """
-    from ..embedding_service import embed_pending, pending_count
+    from ..memory.embed import embed_pending, pending_count
 
     pending = pending_count(services.memory, embedder)
     if not pending or pending > CATCH_UP_LIMIT:
@@ -71,8 +71,8 @@ def search(
     as_json: JsonOpt = False,
 ) -> None:
     """Search your memories: keywords and meaning, weighted by retention and time."""
-    from ..abstention import judge
-    from ..retrieval import MODES
+    from ..memory.abstention import judge
+    from ..memory.retrieval import MODES
 
     if mode not in MODES:
         raise typer.BadParameter(f"--mode must be one of {', '.join(MODES)}")
@@ -84,7 +84,7 @@ def search(
         embedder = services.available_embedder()   # None (and degraded) when it cannot load
         not_embedded = 0 if embedder is None else _catch_up(services, embedder, quiet=as_json)
     else:
-        from ..embedding_service import pending_count
+        from ..memory.embed import pending_count
 
         not_embedded = pending_count(services.memory, services.embedder())
     hits = services.retriever().search(query, k=k, include_archived=include_archived, mode=mode)
@@ -92,7 +92,7 @@ def search(
     if as_json:
         emit_json({"query": query, "mode": mode, "now": services.clock.now_iso(),
                    "not_embedded": not_embedded, "degraded": degraded,
-                   "hits": [h.to_public() for h in hits], **judge(hits).to_public()})
+                   "hits": [h.to_public() for h in hits], **judge(hits, query=query).to_public()})
         return
     for line in degraded:
         typer.secho(line, fg=typer.colors.YELLOW)

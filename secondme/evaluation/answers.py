@@ -26,20 +26,20 @@ from typing import Any
 
 from storage import FAST_KDF, create_bank
 
-from ..chat import ChatSession
-from ..chat_context import (
+from ..clock import Clock
+from ..config import Settings, load_settings
+from ..conversation.context import (
     load_life_summary,
     load_period_summaries,
     load_profile_facts,
     memory_item,
 )
-from ..clock import Clock
-from ..config import Settings, load_settings
-from ..embedding_service import embed_pending
-from ..embeddings import Embedder
+from ..conversation.prompting import Persona, PromptInputs, build_prompt
+from ..conversation.session import ChatSession
 from ..llm.base import TextModel
-from ..prompting import Persona, PromptInputs, build_prompt
-from ..retrieval import Hit, Scores
+from ..memory.embed import embed_pending
+from ..memory.embeddings import Embedder
+from ..memory.retrieval import Hit, Scores
 from ..services import Services, build_services
 from . import metrics
 from .formats import Conversation, Dataset, Question

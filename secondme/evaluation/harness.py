@@ -23,11 +23,11 @@ import numpy as np
 from storage import FAST_KDF, create_bank
 from storage import memories as rows
 
-from ..abstention import judge
 from ..clock import Clock
 from ..config import load_settings
-from ..embedding_service import embed_pending
-from ..embeddings import Embedder, from_blob
+from ..memory.abstention import judge
+from ..memory.embed import embed_pending
+from ..memory.embeddings import Embedder, from_blob
 from ..progress import Progress
 from ..services import Services, build_services
 from . import metrics
@@ -118,10 +118,20 @@ def abstention_report(rows: Sequence[tuple[str, float, bool]]) -> dict[str, Any]
     recall = true_pos / sum(unanswerable) if any(unanswerable) else 0.0
     return {"questions": len(rows), "unanswerable": sum(unanswerable),
             "flagged": sum(flagged), "precision": round(precision, 4),
-            "recall": round(recall, 4),
+            "recall": round(recall, 4), "auc": round(_auc(rows), 4),
             "false_alarm_rate": round(sum(1 for f, u in zip(flagged, unanswerable, strict=True)
                                           if f and not u)
                                       / max(1, len(rows) - sum(unanswerable)), 4)}
+
+
+def _auc(rows: Sequence[tuple[str, float, bool]]) -> float:
+    """Chance that an unanswerable question gets lower confidence than an answerable one."""
+    low = [c for category, c, _ in rows if category == "5"]
+    high = [c for category, c, _ in rows if category != "5"]
+    if not low or not high:
+        return 0.5
+    a, b = np.asarray(low)[:, None], np.asarray(high)[None, :]
+    return float((a < b).mean() + 0.5 * (a == b).mean())
 
 
 def work_units(dataset: Dataset) -> int:
@@ -209,7 +219,7 @@ class _Asker:
         hits = (self.with_vector(question.text, vector, **kwargs) if self.with_vector
                 else self.retriever.search(question.text, **kwargs))
         if mode is None:
-            found = judge(hits)
+            found = judge(hits, query=question.text)
             self.verdict = (found.confidence, found.nothing_relevant)
         for hit in hits:   # facts or summaries would be no turn: they map to None
             self.turns[hit.memory.id] = hit.memory.source_ref.get("dia_id")

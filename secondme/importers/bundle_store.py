@@ -18,7 +18,7 @@ from storage import audit as audit_log
 from storage import memories as rows
 from storage import restore
 
-from ..memory_batch import MemoryWrites
+from ..memory.batch import MemoryWrites
 from .jsonl import ExportBundle
 from .store import ACTOR, FileInfo, WriteResult, _json, upsert_document
 

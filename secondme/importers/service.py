@@ -25,7 +25,7 @@ from storage import documents
 from storage.pragmas import relaxed_durability
 from storage.sqlcipher import DatabaseError
 
-from ..forget_sources import recorded_run
+from ..memory.forget_sources import recorded_run
 from ..progress import Progress
 from .base import (
     KIND_CHATGPT,

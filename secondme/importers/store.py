@@ -22,8 +22,8 @@ from storage.forgetting import tombstoned
 from storage.sqlcipher import sqlite_utils
 
 from ..clock import to_iso
-from ..decay import initial_strength
-from ..memory_batch import MemoryWrites
+from ..memory.batch import MemoryWrites
+from ..memory.decay import initial_strength
 from .base import KIND_CHATGPT, NoteDocument, source_for
 from .chatgpt import ChatExport, turns
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..errors import InvalidInput
+from . import decay, dedupe, embed, profile, summarize
 from .runner import JobContext, JobFn, JobOptions, Progress, RunResult, run_job
 
 
@@ -21,20 +22,16 @@ class JobSpec:
     name: str
     every_minutes: int
     description: str
-
-    @property
-    def fn(self) -> JobFn:
-        from importlib import import_module
-
-        return import_module(f"{__name__}.{self.name}").run
+    fn: JobFn
 
 
 JOBS: dict[str, JobSpec] = {spec.name: spec for spec in [
-    JobSpec("embed", 5, "give new memories a vector"),
-    JobSpec("dedupe", 60, "fold duplicate memories together, keeping provenance"),
-    JobSpec("profile", 15, "extract evidence-backed facts from what you said"),
-    JobSpec("summarize", 30, "summarise idle sessions and closed days, weeks, months; life"),
-    JobSpec("decay", 60, "archive memories that have faded below the threshold"),
+    JobSpec("embed", 5, "give new memories a vector", embed.run),
+    JobSpec("dedupe", 60, "fold duplicate memories together, keeping provenance", dedupe.run),
+    JobSpec("profile", 15, "extract evidence-backed facts from what you said", profile.run),
+    JobSpec("summarize", 30, "summarise idle sessions and closed days, weeks, months; life",
+            summarize.run),
+    JobSpec("decay", 60, "archive memories that have faded below the threshold", decay.run),
 ]}
 ORDER = tuple(JOBS)
 

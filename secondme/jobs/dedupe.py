@@ -26,7 +26,7 @@ from storage import dedupe as queries
 from storage import memories as rows
 
 from ..faithfulness import unsupported
-from ..memory_batch import MemoryWrites
+from ..memory.batch import MemoryWrites
 from .runner import JobContext
 
 NEAR = 0.97

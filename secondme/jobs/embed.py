@@ -6,7 +6,7 @@ job resumes by construction; each batch commits on its own.
 
 from __future__ import annotations
 
-from ..embedding_service import embed_pending, pending_count
+from ..memory.embed import embed_pending, pending_count
 from .runner import JobContext
 
 BATCH = 64

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..profile import ProfileBuilder
+from ..consolidation.profile.builder import ProfileBuilder
 from .models import model_for
 from .runner import JobContext
 

@@ -1,4 +1,4 @@
-"""`summarize`: one pass of hierarchical summaries (see secondme.summaries for the rules).
+"""`summarize`: one pass of hierarchical summaries (see secondme.consolidation.summaries for the rules).
 
 Its idempotency comes from the sources hash of each period, so the watermark only
 records the last completed pass (for `secondme jobs`), not a cursor.
@@ -6,7 +6,7 @@ records the last completed pass (for `secondme jobs`), not a cursor.
 
 from __future__ import annotations
 
-from ..summaries import Summarizer
+from ..consolidation.summaries import Summarizer
 from .models import embedder_for, model_for
 from .runner import JobContext
 

@@ -25,7 +25,7 @@ class ModelInfo:
 
 
 class TextModel(Protocol):
-    """A completion model. Prompts are plain strings; formatting lives in `secondme.prompting`."""
+    """A completion model. Prompts are plain strings; formatting lives in `secondme.conversation.prompting`."""
 
     @property
     def info(self) -> ModelInfo: ...

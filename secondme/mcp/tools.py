@@ -11,8 +11,8 @@ import re
 from typing import Any
 
 from ..clock import parse_when, to_iso
-from ..memory import MemoryNotFound
-from ..prompt_text import source_label
+from ..conversation.prompt_text import source_label
+from ..memory.service import MemoryNotFound
 
 MAX_K = 20
 MAX_SUMMARIES = 12

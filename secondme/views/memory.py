@@ -18,7 +18,7 @@ from storage import provenance as provenance_rows
 from storage.records import Memory
 
 from ..clock import days_between, from_iso
-from ..decay import days_until
+from ..memory.decay import days_until
 
 HORIZONS = (1, 7, 30)
 

@@ -12,9 +12,9 @@ from typing import Any
 
 from storage import facts as fact_rows
 
-from ..profile_facts import fact_text
-from ..profile_text import quote_in
-from ..turns import user_text
+from ..consolidation.profile.facts import fact_text
+from ..consolidation.profile.text import quote_in
+from ..memory.turns import user_text
 
 
 def profile_view(services: Any, *, history: bool = False) -> list[dict[str, Any]]:

@@ -8,8 +8,8 @@ from typing import Any
 from storage import summaries as store
 
 from ..clock import from_iso
+from ..conversation.prompt_text import provenance
 from ..periods import label_for
-from ..prompt_text import provenance
 
 
 def summaries_view(services: Any, *, level: str | None = None,

@@ -19,8 +19,7 @@ from storage import timeline as timeline_rows
 from ..clock import EARLIEST_EVENT, latest_event, to_iso
 from ..errors import InvalidInput
 from ..periods import CALENDAR_LEVELS, Period, period_of, periods_between
-from ..timeline import _bounds as data_bounds
-from ..timeline import current_summaries
+from .timeline_data import current_summaries, date_bounds
 
 
 @dataclass
@@ -114,7 +113,7 @@ def timeline(services, *, start: datetime | None = None, end: datetime | None = 
         raise InvalidInput(f"unknown timeline level {level!r}; use day, week or month")
     if start is not None and end is not None and end < start:
         raise InvalidInput("--to is before --from")
-    bounds = data_bounds(services.bank.db(), start, end)
+    bounds = date_bounds(services.bank.db(), start, end)
     if bounds is None:
         return []
     # Rows placed at absurd dates (before the --at check, or by an import) must not break

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from textual import work
 from textual.screen import Screen
 
-from secondme.memory import MemoryNotFound
+from secondme.memory.service import MemoryNotFound
 from secondme.services import Services
 from storage.records import Memory
 

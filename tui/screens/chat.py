@@ -1,7 +1,7 @@
 """The chat screen: transcript, input, recalled-memories panel, status bar.
 
 A reply runs in one thread worker (recall, prompt, generation, saving: all in
-`secondme.chat.ChatSession`). The worker never touches widgets: it posts messages,
+`secondme.conversation.session.ChatSession`). The worker never touches widgets: it posts messages,
 and pieces travel through a small buffer drained by a coalescing `ReplyTick`, so a
 fast model never waits for the screen and the screen never floods.
 """
@@ -19,10 +19,11 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Markdown, TextArea
 
-from secondme.chat import ChatBusy, ChatSession, PreparedReply
+from secondme.conversation.context import known_user_name
+from secondme.conversation.session import ChatBusy, ChatSession, PreparedReply
 from secondme.degradation import note
-from secondme.embeddings import prefer_single_thread_torch
-from secondme.profile_facts import known_user_name
+from secondme.llm.installed import model_label
+from secondme.memory.embeddings import prefer_single_thread_torch
 
 from ..grounded import linked_memory, reply_markdown, reply_note
 from ..messages import InputTrimmed, LoadState, RecallReady, ReplyFailed, ReplyFinished, ReplyTick
@@ -64,7 +65,7 @@ class ChatScreen(Screen[None]):
 
     # -- layout ---------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        name = known_user_name(self.services)   # the name they told us, once known
+        name = known_user_name(self.services.settings, self.services.bank.db())   # the name they told us, once known
         with Horizontal(id="body"):
             with Vertical(id="conversation"):
                 with VerticalScroll(id="transcript"):
@@ -112,7 +113,8 @@ class ChatScreen(Screen[None]):
             self.post_message(LoadState("error", f"{type(exc).__name__}: {exc}"))
             self.loaded.set()
             return
-        self.post_message(LoadState("recall", f"{info.name}|{info.device}"))
+        shown = f"{model_label(info.path, info.name)}|{info.device}"
+        self.post_message(LoadState("recall", shown))
         try:
             embedder = self.services.embedder()
             if hasattr(embedder, "load"):
@@ -122,7 +124,7 @@ class ChatScreen(Screen[None]):
                 self.services.retriever().search("warm up", k=1)
         except Exception as exc:  # recall falls back to full text; the reply still works
             note("recall", f"recall warm-up failed ({type(exc).__name__}: {exc})")
-        self.post_message(LoadState("ready", f"{info.name}|{info.device}"))
+        self.post_message(LoadState("ready", shown))
         self.loaded.set()
 
     @on(LoadState)
@@ -190,6 +192,9 @@ class ChatScreen(Screen[None]):
             return
         if self.generating:
             self.notify("Still replying — press Esc to stop it first.", severity="warning")
+            return
+        if self.query_one(StatusBar).switching:   # the prompt is built for one model
+            self.notify("Switching the model — send again in a moment.", severity="warning")
             return
         event.prompt.clear()
         settings = self.services.settings

@@ -20,7 +20,7 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Label, Sparkline, Static
 
-from secondme.memory import MemoryNotFound
+from secondme.memory.service import MemoryNotFound
 from secondme.services import Services
 from secondme.views.memory import MemoryInspection, inspect_memory
 

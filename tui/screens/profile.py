@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.widgets import Footer, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from secondme.profile_facts import FactNotFound, ProfileFacts
+from secondme.consolidation.profile.facts import FactNotFound, ProfileFacts
 from secondme.services import Services
 from secondme.views.profile import by_category, profile_view
 

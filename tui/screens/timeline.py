@@ -25,8 +25,8 @@ from textual.widgets.option_list import Option
 from secondme.periods import CALENDAR_LEVELS as LEVELS
 from secondme.periods import Period, parse_period, period_of
 from secondme.services import Services
-from secondme.timeline import latest_moment, memories_in
 from secondme.views.timeline import PeriodStats, children_stats, stats_of
+from secondme.views.timeline_data import latest_moment, memories_in
 from storage.records import Memory
 
 from ..widgets.memory_list import memory_id_of, memory_option, retention_bar

@@ -62,7 +62,7 @@ def recalled_option(recalled: Any, number: int | None = None) -> Option:
 
 
 class RecallPanel(Vertical):
-    """Lists `secondme.chat.Recalled` items; Enter or a click asks to open one."""
+    """Lists `secondme.conversation.session.Recalled` items; Enter or a click asks to open one."""
 
     @dataclass
     class Open(Message):

@@ -24,19 +24,13 @@ from storage import facts as fact_rows
 from storage import jobs as job_rows
 from storage import memories as memory_rows
 
-from .extractive import split_sentences
-from .fact_rules import ATTRIBUTES, extract
-from .llm.base import TextModel
-from .profile_facts import FORGOTTEN, FactDraft, ProfileFacts, fact_text  # noqa: F401
-from .profile_llm import (  # noqa: F401  (fact_grammar: this module's API)
-    MAX_SENTENCES,
-    check_llm_fact,
-    fact_grammar,
-    fact_prompt,
-    parse_facts,
-)
-from .profile_text import normalise_value, quote_in
-from .turns import user_text
+from ...llm.base import TextModel
+from ...memory.turns import user_text
+from ..extractive import split_sentences
+from .facts import FORGOTTEN, FactDraft, ProfileFacts, fact_text  # noqa: F401
+from .llm import MAX_SENTENCES, check_llm_fact, fact_grammar, fact_prompt, parse_facts
+from .rules import ATTRIBUTES, extract
+from .text import normalise_value, quote_in
 
 RULE_CONFIDENCE = 0.6
 #: Grammar-constrained decoding checks the whole 262k-token vocabulary at every step: with

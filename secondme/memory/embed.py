@@ -13,9 +13,9 @@ from collections.abc import Callable
 
 from storage import memories as rows
 
-from .degradation import note
+from ..degradation import note
 from .embeddings import Embedder, to_blob
-from .memory import MemoryService
+from .service import MemoryService
 
 # Kinds written one at a time, where embedding on write adds milliseconds. Imported notes
 # arrive by the thousand and are embedded in batches instead.

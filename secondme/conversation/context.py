@@ -7,15 +7,26 @@ every reader is defensive: an empty or missing table simply contributes nothing.
 from __future__ import annotations
 
 from storage import context as context_rows
+from storage import facts as fact_rows
 from storage import summaries as summary_rows
 from storage.sqlcipher import DatabaseError
 
+from ..config import Settings
+from ..memory.retrieval import Hit
+from ..memory.turns import user_words
 from .prompt_text import UNTRUSTED
 from .prompting import MAX_FACTS, MemoryItem, PeriodSummary, source_label
-from .retrieval import Hit
-from .turns import user_words
 
 SUMMARIES_PER_PROMPT = 3
+
+
+def known_user_name(settings: Settings, db) -> str:
+    """What to call the person: the configured name, else the name they told Second Me
+    (their current 'name' fact), else the default ("User")."""
+    if settings.user_name != Settings.user_name:
+        return settings.user_name
+    told = fact_rows.for_key(db, "user", "name")
+    return told[-1]["value"] if told else settings.user_name
 
 
 def load_profile_facts(db, user_name: str, limit: int = MAX_FACTS) -> list[str]:

@@ -25,9 +25,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from .llm.base import ModelInfo, TextModel
-from .llm.templates import GEMMA_TURNS_TEMPLATE, render_chat_template, template_stops
-from .prompt_segments import PromptText, data, plain, to_prompt
+from ..llm.base import ModelInfo, TextModel
+from ..llm.templates import GEMMA_TURNS_TEMPLATE, render_chat_template, template_stops
+from ..prompt_segments import PromptText, data, plain, to_prompt
 from .prompt_text import (  # noqa: F401  (shorten, source_label, as_data, provenance: this module's API)
     MAX_MEMORY_CHARS,
     UNTRUSTED,

@@ -2,7 +2,7 @@
 
 Every change is written together with its audit entry in one short transaction. Callers
 with rows of their own in the same transaction (imports, restore, dedupe, summaries) write
-memories through `batch()` (secondme.memory_batch). Listeners and embedding on write hear of
+memories through `batch()` (secondme.memory.batch). Listeners and embedding on write hear of
 a change only after the outermost transaction commits, outside the writer lock.
 """
 
@@ -12,20 +12,18 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from storage import Bank, evidence
 from storage import audit as audit_log
 from storage import memories as rows
 from storage.records import Memory
 
-from .clock import Clock, days_between, from_iso, to_iso
+from ..clock import Clock, days_between, from_iso, to_iso
+from ..errors import InvalidInput, NotFound
+from .batch import MemoryWrites
 from .decay import DecayParams, initial_strength, reinforced_strength, retention, should_archive
-from .errors import InvalidInput, NotFound
-from .memory_batch import MemoryWrites
-
-if TYPE_CHECKING:
-    from .forgetting import ForgetCounts, Selection
+from .forgetting import ForgetCounts, Forgetter, Selection
 
 NEVER_FADE_KINDS = ("fact",)
 
@@ -301,10 +299,8 @@ class MemoryService:
                         self._notify("archive", memory.id)
 
     def forget(self, memory_id: int, actor: str = "user") -> dict[str, int]:
-        """Forgets everywhere it reached (see secondme.forgetting), in one transaction,
+        """Forgets everywhere it reached (see secondme.memory.forgetting), in one transaction,
         leaving only content-free audit entries."""
-        from .forgetting import Selection
-
         if rows.get(self.bank.db(), memory_id) is None:
             raise MemoryNotFound(memory_id)
         return self.forget_selection(Selection(memory_ids=[memory_id]), actor=actor).as_dict()
@@ -312,7 +308,5 @@ class MemoryService:
     def forget_selection(self, selection: Selection, *, actor: str = "user",
                          dry_run: bool = False) -> ForgetCounts:
         """Many memories, sessions or imported documents at once (`forget --source`)."""
-        from .forgetting import Forgetter
-
         return Forgetter(self.bank, self.clock, self._notify).forget(
             selection, actor=actor, dry_run=dry_run)

@@ -25,20 +25,17 @@ from typing import Any
 
 from storage import audit as audit_log
 from storage import facts as fact_rows
-from storage import memories as memory_rows
 
-from .clock import from_iso
-from .config import Settings
-from .errors import InvalidInput, NotFound
-from .fact_rules import ATTRIBUTES
-from .memory import MemoryNotFound
-from .profile_text import normalise_value
+from ...clock import from_iso
+from ...errors import InvalidInput, NotFound
+from ...memory.service import MemoryNotFound
+from .rules import ATTRIBUTES
+from .text import normalise_value
 
-FORGOTTEN = "[forgotten]"
+FORGOTTEN = fact_rows.REDACTED
 CORRECTION = "user correction"     # method (fact) and source (its memory) of a correction
 ENTITY = "fact"
 FACT_IMPORTANCE = 0.8
-DEFAULT_USER_NAME = Settings.user_name
 
 
 class FactNotFound(NotFound):
@@ -72,16 +69,6 @@ def fact_text(fact: dict[str, Any] | Any, user_name: str) -> str:
     attribute = ATTRIBUTES.get(get("attribute"))
     phrase = attribute.phrase if attribute else get("attribute").replace("_", " ")
     return f"{name} {phrase} {get('value')}."
-
-
-def known_user_name(services: Any) -> str:
-    """What to call the person: the configured name, else the name they told Second Me
-    (their current 'name' fact), else the default ("User")."""
-    configured = services.settings.user_name
-    if configured != DEFAULT_USER_NAME:
-        return configured
-    told = fact_rows.for_key(services.bank.db(), "user", "name")
-    return told[-1]["value"] if told else configured
 
 
 class ProfileFacts:
@@ -249,11 +236,7 @@ class ProfileFacts:
         self._forget_memory(fact, actor)   # first: a crash leaves the fact still to redact
         now = self.services.clock.now_iso()
         with self.services.bank.write() as db:
-            fact_rows.update(db, fact_id, value=FORGOTTEN, evidence=FORGOTTEN, status="closed",
-                             superseded_at=fact["superseded_at"] or now)
-            audit_log.redact(db, ENTITY, fact_id)
-            audit_log.record(db, at=now, actor=actor, action="redact", entity=ENTITY,
-                             entity_id=fact_id, note=note)
+            fact_rows.redact(db, fact_id, actor=actor, now=now, note=note)
         return True
 
     def redact_orphans(self, *, actor: str) -> list[int]:
@@ -273,18 +256,3 @@ class ProfileFacts:
             return 0
         return 1
 
-
-def redact_fact(db: Any, fact_id: int, *, actor: str, now: str) -> int | None:
-    """The in-transaction form of `ProfileFacts.redact`, for a caller that already holds the
-    write (forgetting): blanks and closes the fact, clears its audit text, and returns its
-    memory id for the caller to forget after its own deletes (None when there is none)."""
-    fact = fact_rows.get(db, fact_id)
-    if fact is None:
-        return None
-    fact_rows.update(db, fact_id, value=FORGOTTEN, evidence=FORGOTTEN,
-                     status="closed", superseded_at=fact["superseded_at"] or now)
-    audit_log.redact(db, ENTITY, fact_id)
-    audit_log.record(db, at=now, actor=actor, action="redact", entity=ENTITY,
-                     entity_id=fact_id, note="every source memory was forgotten")
-    mid = fact["memory_id"]
-    return int(mid) if mid and memory_rows.get(db, mid) is not None else None

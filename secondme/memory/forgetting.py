@@ -21,10 +21,11 @@ from typing import Any
 
 from storage import Bank
 from storage import audit as audit_log
+from storage import facts as fact_rows
 from storage import forgetting as store
 from storage import memories as rows
 
-from .clock import Clock
+from ..clock import Clock
 
 Notify = Callable[[str, int], None]
 SESSION_TITLE_CHARS = 80
@@ -96,8 +97,6 @@ class Forgetter:
     # -- the walk --------------------------------------------------------------------------
     def _forget(self, db, selection: Selection, actor: str, counts: ForgetCounts, *,
                 merge: bool) -> None:
-        from .profile_facts import redact_fact  # the profile's own redaction path
-
         now = self.clock.now_iso()
         store.secure_delete_on(db)          # zero the freed bytes of every row deleted here
         queue = list(selection.memory_ids)
@@ -133,7 +132,7 @@ class Forgetter:
             counts.summaries += store.delete_summaries(db, summaries)
             store.redact_audit(db, "summary", summaries, audit_log.REDACTED)
             for fact_id in store.facts_reached(db, memory_id):
-                queue += self._fact(db, fact_id, memory_id, actor, now, counts, redact_fact)
+                queue += self._fact(db, fact_id, memory_id, actor, now, counts)
             counts.fact_evidence += len(store.drop_evidence(db, memory_id))
             rows.delete_everywhere(db, memory_id)
             audit_log.redact(db, "memory", memory_id)
@@ -158,18 +157,18 @@ class Forgetter:
             store.merge_fts(db)
 
     def _fact(self, db, fact_id: int, memory_id: int, actor: str, now: str,
-              counts: ForgetCounts, redact_fact) -> list[int]:
+              counts: ForgetCounts) -> list[int]:
         """Drops this memory's evidence; a fact left without any (or whose own memory this
         is) is redacted. Returns memory ids still to forget (the fact's own memory)."""
         state = store.fact_state(db, fact_id)
-        if state is None or state["evidence"] == "[forgotten]":
+        if state is None or state["evidence"] == fact_rows.REDACTED:
             return []
         removed, quotes = store.drop_evidence_for(db, fact_id, memory_id)
         counts.fact_evidence += removed
         left = store.fact_state(db, fact_id) or {"sources": 0, "first_quote": None}
         if left["sources"] == 0 or state["memory_id"] == memory_id:
             counts.facts += 1
-            mine = redact_fact(db, fact_id, actor=actor, now=now)
+            mine = fact_rows.redact(db, fact_id, actor=actor, now=now)   # the profile's one redaction
             return [mine] if mine is not None and mine != memory_id else []
         if state["evidence"] in quotes and left["first_quote"]:
             store.set_fact_evidence(db, fact_id, left["first_quote"])

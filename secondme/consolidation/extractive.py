@@ -16,8 +16,8 @@ import numpy as np
 
 from storage.text import STOPWORDS as BASE_STOPWORDS
 
-from . import faithfulness
-from .embeddings import Embedder
+from .. import faithfulness
+from ..memory.embeddings import Embedder
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)]*\s+(?=[\"'“‘(]*[A-Z0-9])")
 _WORD = re.compile(r"[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ'’-]*")

@@ -12,11 +12,11 @@ from typing import Any
 from storage import timeline as timeline_rows
 from storage.records import Memory
 
-from .clock import from_iso, to_iso
-from .periods import Period, period_of
+from ..clock import from_iso, to_iso
+from ..periods import Period, period_of
 
 
-def _bounds(db, start: datetime | None, end: datetime | None) -> tuple[datetime, datetime] | None:
+def date_bounds(db, start: datetime | None, end: datetime | None) -> tuple[datetime, datetime] | None:
     if start is not None and end is not None:
         return start, end
     lows, highs = timeline_rows.event_span(db)

@@ -22,9 +22,9 @@ from typing import Any
 from storage import BankLocked
 from storage import jobs as job_rows
 
-from . import jobs
-from .jobs.gate import ChatActivity
-from .jobs.runner import JobOptions, RunResult
+from .. import jobs
+from .gate import ChatActivity
+from .runner import JobOptions, RunResult
 
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 15 * 60}
 FIRST_RUN_DELAY_SECONDS = 20      # let the app settle (model load, first reply) before working

@@ -1,4 +1,4 @@
-"""The chat's own exceptions (secondme.chat re-exports them)."""
+"""The chat's own exceptions (secondme.conversation.session re-exports them)."""
 
 from __future__ import annotations
 

@@ -10,9 +10,9 @@ import json
 import re
 from typing import Any
 
-from .fact_rules import ATTRIBUTES
-from .faithfulness import unsupported
-from .profile_text import normalise, normalise_value, quote_in
+from ...faithfulness import unsupported
+from .rules import ATTRIBUTES
+from .text import normalise, normalise_value, quote_in
 
 # The model cites evidence by sentence number instead of copying it: grammar-constrained
 # decoding checks the whole 262k vocabulary at every token, so every token saved counts,

@@ -34,8 +34,13 @@ from storage import forgetting as forgetting_rows
 from storage import memories as memory_rows
 from storage import summaries as store
 
-from .clock import from_iso, to_iso
-from .embeddings import Embedder
+from ..clock import from_iso, to_iso
+from ..llm.base import TextModel
+from ..memory.embeddings import Embedder
+from ..memory.forgetting import Selection
+from ..memory.turns import user_text
+from ..periods import Period, day_period, label_for, month_period, week_period
+from ..prompt_segments import without_forged_turns
 from .extractive import (
     central_sentences,
     check_summary,
@@ -43,11 +48,6 @@ from .extractive import (
     copies_one,
     extractive_text,
 )
-from .forgetting import Selection
-from .llm.base import TextModel
-from .periods import Period, day_period, label_for, month_period, week_period
-from .prompt_segments import without_forged_turns
-from .turns import user_text
 
 JOB = "summarize"
 SENTENCES = {"session": 2, "day": 3, "week": 3, "month": 4, "life": 5}

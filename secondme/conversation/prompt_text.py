@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import PurePath
 from typing import Any
 
-from .prompt_segments import neutralise
+from ..prompt_segments import neutralise
 
 MAX_MEMORY_CHARS = 600       # one long imported chunk must not crowd out everything else
 UNTRUSTED = ("import", "assistant")   # trust levels whose text is shown only as data

@@ -239,7 +239,7 @@ def _plausible(attribute: str, value: str) -> bool:
 
 
 def sentences_of(text: str) -> list[str]:
-    from .extractive import split_sentences
+    from ..extractive import split_sentences
 
     return split_sentences(text)
 

@@ -1,7 +1,7 @@
 """Replies that need no model: "I don't remember" and "Noted".
 
 A question about something the memory holds nothing relevant on (the retriever's calibrated
-signal, secondme.abstention, and no profile fact sharing its words) gets an honest fixed
+signal, secondme.memory.abstention, and no profile fact sharing its words) gets an honest fixed
 sentence instead of an invented answer; a statement gets a short acknowledgement of what was
 stored. Small talk ("hi", "how are you?") states and asks nothing checkable: the model
 answers it as before. Switch off with the setting `fixed_replies = false`.
@@ -14,8 +14,8 @@ from typing import Any
 
 from storage.evidence import only_asks
 
-from .abstention import judge
-from .faithfulness import Sources, _set, claims, supported
+from ..faithfulness import Sources, _set, claims, supported
+from ..memory.abstention import judge
 
 DONT_REMEMBER = "I don't remember you telling me about that."
 MIN_STATEMENT_WORDS = 4

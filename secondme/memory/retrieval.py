@@ -22,10 +22,10 @@ from storage import evidence
 from storage import memories as rows
 from storage.records import Memory
 
-from .clock import from_iso, to_iso
+from ..clock import from_iso, to_iso
 from .embeddings import Embedder
-from .memory import MemoryService
 from .recall_levers import LeverParams, apply_levers
+from .service import MemoryService
 from .timeparse import TimeWindow, find_time_window, strip_window, time_match
 from .vector_index import VectorIndex
 
@@ -262,7 +262,7 @@ class HybridRetriever:
                                  cosine=cosines.get(memory_id), fused=fused[memory_id],
                                  retention=r, time_match=tm, final=final, evidence=w))
         ids = [i for i in keep if fused[i] > 0.0]
-        scored = apply_levers(self, self.levers, query, ids, scored)   # recall_levers.py
+        scored = apply_levers(db, self.levers, query, ids, scored)   # recall_levers.py
         order = sorted(range(len(scored)),
                        key=lambda j: (-scored[j].final, -scored[j].fused, -ids[j]))[:k]
         found = rows.get_many(db, [ids[j] for j in order])  # full rows for the winners only

@@ -1,7 +1,7 @@
 """Bulk forgetting by source: an import path (file or folder), an import run, a chat session.
 
 `forget --source` resolves what came from the source here, then hands the selection to
-the same complete forgetting as `memory forget` (secondme.forgetting).
+the same complete forgetting as `memory forget` (secondme.memory.forgetting).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from pathlib import Path
 from storage import Bank
 from storage import forgetting as store
 
-from .clock import Clock
-from .errors import InvalidInput
+from ..clock import Clock
+from ..errors import InvalidInput
 from .forgetting import Selection
 
 SESSION_PREFIX = "session:"

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from .faithfulness import Claim, Sources, _set, claims, supported
+from ..faithfulness import Claim, Sources, _set, claims, supported
 from .prompting import MemoryItem
 
 _SENTENCES = re.compile(r"[^.!?\n]+(?:[.!?]+|$)")

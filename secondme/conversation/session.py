@@ -22,17 +22,18 @@ from typing import Any
 from storage import messages as msgs
 from storage.memories import clean_text
 
-from .chat_context import (
+from ..clock import from_iso
+from ..degradation import note
+from ..errors import InvalidInput
+from ..memory.retrieval import FullTextRetriever, Hit
+from .context import (
+    known_user_name,
     load_life_summary,
     load_period_summaries,
     load_profile_facts,
     memory_item,
 )
-from .chat_errors import ChatBusy, ReplyInterrupted  # noqa: F401  (this module's API)
-from .clock import from_iso
-from .degradation import note
-from .errors import InvalidInput
-from .profile_facts import known_user_name
+from .errors import ChatBusy, ReplyInterrupted  # noqa: F401  (this module's API)
 from .prompting import (
     BuiltPrompt,
     Persona,
@@ -41,7 +42,6 @@ from .prompting import (
     build_prompt,
 )
 from .reply_checks import after_reply, before_reply, mark_unsupported, public, trusted
-from .retrieval import FullTextRetriever, Hit
 
 HISTORY_MESSAGES = 12        # recent messages offered to the packer (it may keep fewer)
 
@@ -95,7 +95,7 @@ class ReplyResult:
     tokens: int
     error: str | None = None
     degraded: list[str] = field(default_factory=list)   # e.g. "recall fell back to ..."
-    grounding: Any = None   # secondme.grounding.Grounding: citations, unsupported sentences
+    grounding: Any = None   # secondme.conversation.grounding.Grounding: citations, unsupported sentences
 
     @property
     def tokens_per_second(self) -> float | None:
@@ -234,7 +234,8 @@ class ChatSession:
                                      _EMPTY_PROMPT, history_ids, started, 0.0)
                 self._remember_turn(stub, "", None, {"error": "no reply"})
             raise
-        persona = Persona(known_user_name(svc), settings.assistant_name, svc.clock.now())
+        persona = Persona(known_user_name(settings, svc.bank.db()), settings.assistant_name,
+                          svc.clock.now())
         inputs = PromptInputs(
             persona=persona, question=question, memories=[memory_item(h, settings.user_name, settings.assistant_name)
                       for h in hits],

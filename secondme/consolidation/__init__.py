@@ -1,0 +1,1 @@
+"""Derived knowledge: summaries up the period chain and the profile's facts."""

@@ -1,0 +1,1 @@
+"""The memory engine: the one writer of `memories`, decay, embeddings, retrieval, forgetting."""
