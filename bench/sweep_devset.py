@@ -9,7 +9,6 @@ Usage: python bench/sweep_devset.py [FILE] [--json OUT]
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from dataclasses import replace
@@ -17,6 +16,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.sweep_common import markdown_table, sweep_args  # noqa: E402
 
 DEVSET = ROOT / "assets" / "devset" / "memorybank_en.json"
 METRICS = ("recall@1", "recall@5", "recall@10", "hit@5", "mrr")
@@ -53,20 +54,17 @@ def table(report: dict, names: list[str]) -> str:
     rows = {**report["retrievers"], **report.get("variants", {})}
     cats = report["by_category"]
     head = ["retriever", *METRICS, *(f"{c} R@5" for c in cats)]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    body = []
     for name in [*report["retrievers"], *names]:
         values = rows[name]
         cells = [f"{values[m]:.3f}" for m in METRICS]
         cells += [f"{cats[c][name]['recall@5']:.3f}" for c in cats]
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+        body.append([name, *cells])
+    return markdown_table(head, body)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("file", nargs="?", default=str(DEVSET))
-    parser.add_argument("--json", dest="json_out")
-    args = parser.parse_args()
+    args = sweep_args(__doc__, DEVSET)
 
     from secondme.evaluation.formats import load_dataset
     from secondme.evaluation.harness import evaluate

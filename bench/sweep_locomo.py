@@ -10,7 +10,6 @@ Usage: python bench/sweep_locomo.py [FILE] [--json OUT]
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from dataclasses import replace
@@ -18,6 +17,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.sweep_common import markdown_table, sweep_args  # noqa: E402
 
 DEVSPLIT = next((base / "shared" / "data" / "locomo-dev" / "locomo_dev3.json"
                  for base in (ROOT.parent, ROOT.parent.parent)
@@ -65,22 +66,19 @@ def recall5(report: dict, name: str) -> dict[str, float | None]:
 def table(per_conversation: dict[str, dict], names: list[str]) -> str:
     ids = list(per_conversation)
     head = ["levers", *(f"{c[-2:]} pooled / 1 / 2 / 3 / 4 / 5" for c in ids)]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    body = []
     for name in names:
         cells = []
         for conversation in ids:
             r = recall5(per_conversation[conversation], name)
             cells.append(" / ".join("–" if r[k] is None else f"{r[k]:.2f}"
                                     for k in ("pooled", *CATEGORIES)))
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+        body.append([name, *cells])
+    return markdown_table(head, body)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("file", nargs="?", default=str(DEVSPLIT))
-    parser.add_argument("--json", dest="json_out")
-    args = parser.parse_args()
+    args = sweep_args(__doc__, DEVSPLIT)
     if not Path(args.file).exists():
         sys.exit(f"no data at {args.file} (the LoCoMo dev split lives in ../shared/data/)")
 

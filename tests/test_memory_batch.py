@@ -19,6 +19,7 @@ from secondme.services import build_services
 from storage import memories as rows
 
 from .fakes import HashingEmbedder
+from .writer_lock import another_thread_can_write
 
 NOW = "2024-05-01T12:00:00"
 
@@ -27,20 +28,6 @@ def record(text: str) -> dict:
     return {"kind": "note", "text": text, "event_at": NOW, "recorded_at": NOW,
             "source": "test", "importance": 0.5, "strength": 1.0,
             "last_reinforced_at": NOW, "trust": "import"}
-
-
-def another_thread_can_write(bank) -> bool:
-    """True when the writer lock is free: a second thread gets its own write transaction."""
-    done = threading.Event()
-
-    def write() -> None:
-        with bank.write():
-            done.set()
-
-    worker = threading.Thread(target=write, daemon=True)
-    worker.start()
-    worker.join(timeout=5)
-    return done.is_set()
 
 
 class Ear:

@@ -24,6 +24,7 @@ from storage.bank import BankPaths
 from storage.sqlcipher import sqlcipher3, sqlite_utils
 
 from .conftest import PASSPHRASE
+from .writer_lock import another_thread_can_write
 
 
 def hashes(folder: Path) -> dict[str, str]:
@@ -202,7 +203,6 @@ def test_closed_bank_wipes_its_key(bank):
 
 def test_closing_from_several_threads_at_once_is_safe(bank):
     """The TUI's idle lock and a re-unlock may both close the same bank."""
-    import threading
 
     readers = [threading.Thread(target=lambda: bank.db().execute("select 1")) for _ in range(4)]
     for thread in readers:
@@ -238,19 +238,7 @@ def test_after_commit_waits_for_the_outermost_commit_and_a_rollback_drops_it(ban
 def test_after_commit_callbacks_run_outside_the_writer_lock(bank):
     free: list[bool] = []
 
-    def another_thread_writes() -> None:
-        done = threading.Event()
-
-        def write() -> None:
-            with bank.write():
-                done.set()
-
-        worker = threading.Thread(target=write, daemon=True)
-        worker.start()
-        worker.join(timeout=5)
-        free.append(done.is_set())
-
     with bank.write():
-        bank.after_commit(another_thread_writes)
+        bank.after_commit(lambda: free.append(another_thread_can_write(bank)))
         bank.after_commit(lambda: free.append(bank.writing))
     assert free == [True, False]
