@@ -150,7 +150,7 @@ def bm25_search(db: sqlite_utils.Database, query: str, *, limit: int = 50,
     match = fts_query(query)
     if match is None:
         return []
-    match = _prune_common_terms(db, match)
+    match = prune_common_terms(db, match)
     kinds = set(kinds or [])
     page = max(limit * 3, 100)
     out: list[tuple[int, float]] = []
@@ -194,7 +194,7 @@ PRUNE_FROM_MEMORIES = 5000   # below this every term is cheap enough
 PRUNE_DOC_SHARE = 0.10       # a term in more than this share of memories is near-stopword
 
 
-def _prune_common_terms(db: sqlite_utils.Database, match: str) -> str:
+def prune_common_terms(db: sqlite_utils.Database, match: str) -> str:
     """Drops query terms that occur in >10% of a large bank (unless nothing else is left).
 
     Their IDF is small, but OR-ing them in makes FTS5 score and sort tens of thousands of

@@ -46,14 +46,16 @@ class FakeModel:
     """Scripted completions; records every prompt it was given."""
 
     def __init__(self, script: list[list[str]] | None = None, n_ctx: int = 2048,
-                 delay: float = 0.0) -> None:
+                 delay: float = 0.0, chat_template: str | None = None,
+                 template_tokens: dict[str, str] | None = None) -> None:
         self.script = list(script or [])
         self.prompts: list[str] = []
         self.grammars: list[str | None] = []
         self.delay = delay
         self._info = ModelInfo(name="fake", path="fake.gguf", n_ctx=n_ctx,
-                               gpu_offload_supported=False, gpu_layers=0, chat_template=None,
-                               architecture="gemma3")
+                               gpu_offload_supported=False, gpu_layers=0,
+                               chat_template=chat_template, architecture="gemma3",
+                               **({"extra": template_tokens} if template_tokens else {}))
 
     @property
     def info(self) -> ModelInfo:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import datetime
 
 import pytest
@@ -36,10 +35,8 @@ PERSONA = Persona("Maria", "Second Me", datetime(2024, 5, 1, 12, 0))
 
 
 def templated(template: str, n_ctx: int = 2048) -> FakeModel:
-    model = FakeModel(n_ctx=n_ctx)
-    model._info = dataclasses.replace(model.info, chat_template=template,
-                                      extra={"bos_token": "<s>", "eos_token": "</s>"})
-    return model
+    return FakeModel(n_ctx=n_ctx, chat_template=template,
+                     template_tokens={"bos_token": "<s>", "eos_token": "</s>"})
 
 
 def mem(i: int, text: str | None = None, score: float | None = None, **kw) -> MemoryItem:

@@ -377,9 +377,9 @@ def test_near_stopwords_are_pruned_in_large_banks(unembedded_services, monkeypat
     rare = services.memory.remember("really rare zephyr sighting")
     db = services.bank.db()
     monkeypatch.setattr(rows, "PRUNE_FROM_MEMORIES", 10)
-    assert rows._prune_common_terms(db, rows.fts_query("really zephyr")) == '"zephyr"'
-    assert rows._prune_common_terms(db, rows.fts_query("really common")) in ('"really"',
+    assert rows.prune_common_terms(db, rows.fts_query("really zephyr")) == '"zephyr"'
+    assert rows.prune_common_terms(db, rows.fts_query("really common")) in ('"really"',
                                                                             '"common"')
     assert rows.bm25_search(db, "really zephyr", limit=5)[0][0] == rare
     monkeypatch.setattr(rows, "PRUNE_FROM_MEMORIES", 10_000)
-    assert rows._prune_common_terms(db, rows.fts_query("really zephyr")) == '"really" OR "zephyr"'
+    assert rows.prune_common_terms(db, rows.fts_query("really zephyr")) == '"really" OR "zephyr"'
