@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
+from secondme.cli.chat import grounding_line
 from secondme.conversation.fixed_replies import DONT_REMEMBER
-from secondme.conversation.session import ChatSession
+from secondme.conversation.session import ChatSession, ReplyInterrupted
 from storage import evidence
 
 
@@ -110,3 +113,28 @@ def test_a_stopped_true_reply_cut_mid_word_is_not_marked(services, fake_model):
     assert result.cancelled and result.text == "Your dog is called Bisc"
     assert result.grounding.supported and result.reinforced == [planted]
     assert weight_of(services, result.turn_memory_id) == evidence.QUESTION_ONLY
+
+
+def test_ctrl_c_in_ask_keeps_a_checked_reply(services, fake_model):
+    # `secondme ask` stopped with Ctrl+C: the kept part's grounding is printed (or its JSON).
+    services.memory.remember(DOG)
+    fake_model.script = [["Your dog ", "is called Rex. ", "He is ", "five."]]
+
+    def on_piece(piece: str) -> None:
+        if piece.startswith("is called"):
+            raise KeyboardInterrupt
+
+    with pytest.raises(ReplyInterrupted) as stopped:
+        ChatSession(services).reply("What's my dog called?", on_piece=on_piece)
+    result = stopped.value.result
+    assert result.cancelled and result.to_public()["grounding"]["unsupported"] == [0]
+    assert grounding_line(result.grounding) == (
+        f"(not found in your memory) From your memory, 1 May 2024: {DOG}")
+
+
+def test_the_ask_line_for_a_missed_answer_is_the_memory_alone(services, fake_model):
+    services.memory.remember(DOG)
+    fake_model.script = [["I don't know."]]
+    result = ChatSession(services).reply("What's my dog called?")
+    assert grounding_line(result.grounding) == f"From your memory, 1 May 2024: {DOG}"
+    assert grounding_line(None) is None
