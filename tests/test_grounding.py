@@ -75,3 +75,50 @@ def test_not_knowing_is_no_claim_and_a_question_is_never_shown_as_the_memory():
     assert g.unsupported == [0] and g.best is not None and g.best.memory_id == 9
     only_asked = check("Her house.", [(1, asked)], question="Where does my sister live?")
     assert only_asked.unsupported == [0] and only_asked.best is None
+
+
+DOG = item(5, "My dog is called Biscuit.", "2024-05-01T09:00:00")
+
+
+def test_not_knowing_what_a_relevant_memory_answers_shows_that_memory():
+    # The tmux check (issue 14): "I don't know." with "My dog is called Biscuit" recalled.
+    for reply in ["I don't know.", "Sorry, I can't remember.", "I'm not sure, you haven't told me."]:
+        g = check(reply, [(1, DOG), (2, SISTER)], question="What's my dog called?",
+                  relevant={1, 2})
+        assert g.missed_answer and g.supported and g.citations == [], reply
+        assert g.best is not None and g.best.memory_id == 5
+        assert g.note() == "From your memory, 1 May 2024: My dog is called Biscuit."
+        assert g.to_public()["missed_answer"] is True
+
+
+def test_not_knowing_stays_unmarked_when_nothing_relevant_was_recalled():
+    g = check("I don't know.", [(1, DOG)], question="What's my dog called?", relevant=set())
+    assert not g.missed_answer and g.best is None and g.note() is None
+    # Only memories judged relevant are shown: the relevant one here asks nothing useful.
+    g = check("I don't know.", [(1, SISTER), (2, DOG)], question="What's my dog called?",
+              relevant={1})
+    assert g.missed_answer and g.best.memory_id == 9
+    # An answer that used memory, or a reply to a statement, is no missed answer.
+    assert not check("Biscuit. I don't remember more.", [(1, DOG)],
+                     question="What's my dog called?", relevant={1}).missed_answer
+    assert not check("I didn't know that!", [(1, DOG)], question="I got a new dog.",
+                     relevant={1}).missed_answer
+
+
+def test_a_memory_that_only_asks_is_never_shown_for_a_missed_answer():
+    asked = item(3, "What's my dog called?", "2024-05-20T09:00:00")
+    g = check("I don't know.", [(1, asked)], question="What's my dog called?", relevant={1})
+    assert not g.missed_answer and g.best is None and g.note() is None
+    g = check("I don't know.", [(1, asked), (2, DOG)], question="What's my dog called?",
+              relevant={1, 2})
+    assert g.missed_answer and g.best.memory_id == 5
+
+
+def test_a_stopped_reply_is_checked_but_its_cut_last_word_is_no_claim():
+    assert check("Your dog is called Bisc", [(1, DOG)], question="What's my dog called?",
+                 cut=True).supported
+    assert not check("Your dog is called Bisc", [(1, DOG)],
+                     question="What's my dog called?").supported
+    g = check("Your dog is called Rex and he lives in Lis", [(1, DOG)],
+              question="What's my dog called?", cut=True)
+    assert g.unsupported == [0] and g.best.memory_id == 5

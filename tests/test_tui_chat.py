@@ -92,7 +92,7 @@ async def test_escape_mid_stream_keeps_the_partial_reply(make_services):
         await pilot.press("escape")
         await settle(app, pilot)
         reply = app.screen.query(MessageView).last()
-        text = reply.markdown.source
+        text = reply.markdown.source.strip("*")   # checked too: its made-up numbers in italics
         assert text.startswith("w0 w1 w2") and "w199" not in text
         assert "stopped" in str(reply.query_one(".note").render())
         stored = msgs.recent_messages(services.bank.db(), app.screen.session.session_id)[-1]

@@ -35,12 +35,28 @@ def reply_markdown(result: Any) -> str:
 
 
 def reply_note(result: Any) -> str:
-    """The line under a reply: the best memory verbatim when the reply is not supported."""
+    """The line under a reply: the best memory verbatim when the reply is not supported,
+    or when it says it does not know what a recalled memory answers."""
     g = getattr(result, "grounding", None)
-    if g is None or g.supported:
+    if g is None:
         return ""
     shown = g.note()
+    if g.supported:
+        return shown or ""
     return f"{UNSUPPORTED_NOTE}\n{shown}" if shown else UNSUPPORTED_NOTE
+
+
+def finished_note(result: Any) -> tuple[str, bool]:
+    """The note under a finished reply and whether it is an error. A stopped reply was
+    checked like any other: its grounding note follows "stopped"."""
+    if result.error:
+        return f"error: {result.error}", True
+    if not result.text:
+        return ("stopped" if result.cancelled else "(no reply)"), False
+    grounded = reply_note(result)
+    if result.cancelled:
+        return ("stopped\n" + grounded if grounded else "stopped"), False
+    return grounded, False
 
 
 def linked_memory(href: str) -> int | None:

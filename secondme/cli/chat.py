@@ -7,7 +7,7 @@ TUI stays in secondme (`unlock.BankOpener`): the unlock screen hands over the pa
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -57,22 +57,43 @@ def ask(
         # Once recall has loaded torch: the turn memory's embedding then runs single-threaded.
         result = session.reply(question, on_piece=show,
                                on_prepared=lambda _: prefer_single_thread_torch())
-    except ReplyInterrupted:
-        if started[0]:
-            sys.stdout.write("\n")
+    except ReplyInterrupted as stopped:
+        # The kept part was checked like any reply: its JSON, or its grounding line.
+        if as_json:
+            _emit(question, stopped.result, services)
+        else:
+            if started[0]:
+                sys.stdout.write("\n")
+            line = grounding_line(stopped.result.grounding)
+            if line:
+                typer.echo(line)
         typer.echo("stopped; the partial reply was kept", err=True)
         raise typer.Exit(130) from None
     if as_json:
-        info = services.model().info
-        emit_json({"question": question, **result.to_public(),
-                   "model": {"name": info.name, "device": info.device, "n_ctx": info.n_ctx,
-                             "chat_template": bool(info.chat_template)}})
+        _emit(question, result, services)
     else:
         if started[0]:
             sys.stdout.write("\n")
-        if result.grounding is not None and result.grounding.note():   # not supported by memory
-            typer.echo(f"(not found in your memory) {result.grounding.note()}")
+        line = grounding_line(result.grounding)
+        if line:
+            typer.echo(line)
         if result.error:
             typer.secho(f"error: {result.error}", fg=typer.colors.RED, err=True)
     if result.error:
         raise typer.Exit(1)
+
+
+def _emit(question: str, result: Any, services: Any) -> None:
+    info = services.model().info
+    emit_json({"question": question, **result.to_public(),
+               "model": {"name": info.name, "device": info.device, "n_ctx": info.n_ctx,
+                         "chat_template": bool(info.chat_template)}})
+
+
+def grounding_line(grounding: Any) -> str | None:
+    """The line after a reply: the memory that says otherwise (the reply is not supported),
+    or the memory that answers what the reply says it does not know."""
+    note = grounding.note() if grounding is not None else None
+    if not note:
+        return None
+    return note if grounding.supported else f"(not found in your memory) {note}"

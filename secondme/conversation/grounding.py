@@ -12,7 +12,7 @@ list (the TUI's recall panel), so a marker [2] opens the second entry there.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -28,6 +28,13 @@ tell told mention mentioned said okay sounds great thanks thank please help glad
 anything something nothing don't doesn't didn't can't cannot yes yeah right well
 hello hi hey oh ah hmm um uh idea i'm i've i'll i'd you're you've you'll we're they're it's that's here's there's
 """)
+#: A reply that says it does not know: no claim, but no answer either.
+NOT_KNOWING = re.compile(
+    r"\b(?:(?:don't|doesn't|didn't|do not|does not|did not|can't|cannot|can not|couldn't"
+    r"|could not)\s+(?:really\s+)?(?:know|remember|recall|say|tell)"
+    r"|not (?:sure|certain)|no idea|(?:haven't|hasn't|have not|has not|never)\s+"
+    r"(?:told|mentioned|said)|(?:don't|do not) have (?:any |that )?(?:information|record|memory))",
+    re.IGNORECASE)
 STRICT = ("name", "number", "date", "relation")
 MIN_WORDS = 3     # a sentence judged on its share of missing content words needs a few
 
@@ -52,14 +59,17 @@ class Grounding:
     citations: list[Citation]              # every memory some sentence used, by number
     unsupported: list[int] = field(default_factory=list)   # sentence indexes
     best: Citation | None = None           # shown when something is unsupported
+    #: The reply says it does not know, yet a relevant memory was recalled: `best` answers.
+    missed_answer: bool = False
 
     @property
     def supported(self) -> bool:
         return not self.unsupported
 
     def note(self) -> str | None:
-        """'From your memory, 14 May 2024: …' when the reply is not supported."""
-        if self.supported or self.best is None:
+        """'From your memory, 14 May 2024: …' when the reply is not supported, or when it
+        says it does not know what a recalled memory answers."""
+        if (self.supported and not self.missed_answer) or self.best is None:
             return None
         return f"From your memory, {nice_day(self.best.date)}: {self.best.text}"
 
@@ -73,7 +83,7 @@ class Grounding:
 
     def to_public(self) -> dict[str, Any]:
         return {"supported": self.supported, "unsupported": self.unsupported,
-                "sentences": self.sentences,
+                "missed_answer": self.missed_answer, "sentences": self.sentences,
                 "best_memory": None if self.best is None else self.best.to_public(),
                 "note": self.note()}
 
@@ -95,9 +105,20 @@ def _about_person(found: Sequence[Claim]) -> list[Claim]:
             and c.text.lower() not in TALK_WORDS]
 
 
+def says_not_knowing(reply: str) -> bool:
+    """'I don't know.', 'I don't remember you telling me', 'No idea!'."""
+    return bool(NOT_KNOWING.search(reply.replace("’", "'")))
+
+
 def check(reply: str, memories: Sequence[tuple[int, MemoryItem]], facts: Sequence[str] = (),
-          question: str = "", allowed: Sequence[str] = ()) -> Grounding:
-    """Checks `reply` against numbered memories (number, item) and the profile facts."""
+          question: str = "", allowed: Sequence[str] = (), *,
+          relevant: Collection[int] = (), cut: bool = False) -> Grounding:
+    """Checks `reply` against numbered memories (number, item) and the profile facts.
+
+    `relevant`: the numbers of the memories the retriever judged relevant to the question
+    (secondme.memory.abstention); a reply to a question that says it does not know while
+    one of them is placed gets that memory shown (`missed_answer`). `cut`: the reply was
+    stopped mid-stream, so its last word may be a word's first letters ("Bisc")."""
     sentences = split_sentences(reply)
     # A memory's day may be quoted ("you told me on 12 April").
     known = Sources(list(facts) + [f"{m.text} ({nice_day(m.date)})" for _, m in memories],
@@ -111,11 +132,14 @@ def check(reply: str, memories: Sequence[tuple[int, MemoryItem]], facts: Sequenc
     unsupported: list[int] = []
     for i, sentence in enumerate(sentences):
         mine = _about_person(claims(sentence))
+        if cut and i == len(sentences) - 1 and mine and _unfinished(sentence, mine[-1], known):
+            mine = mine[:-1]
         missing = [c for c in mine if not supported(c, known)
                    and (c.kind in STRICT or not supported(c, asked))]
         strict_missing = [c for c in missing if c.kind in STRICT]
         words = [c for c in mine if c.kind == "word"]
-        invented = answering and words and len(missing) == len(mine)   # "I'm at the airport."
+        invented = (answering and words and len(missing) == len(mine)   # "I'm at the airport."
+                    and not says_not_knowing(sentence))   # "I'm not sure, you haven't said."
         if strict_missing or invented or (len(words) >= MIN_WORDS
                                           and len(missing) * 2 > len(words)):
             unsupported.append(i)
@@ -129,7 +153,23 @@ def check(reply: str, memories: Sequence[tuple[int, MemoryItem]], facts: Sequenc
     # A memory that only asks ("Where does my sister live?") is no evidence to show.
     evidence = [(n, m) for n, m in memories if not _only_asks(m.text)]
     best = _citation(*_best(evidence, question)) if unsupported and evidence else None
-    return Grounding(sentences, cited, citations, unsupported, best)
+    # "I don't know." claims nothing, but when the recall holds a relevant memory, the
+    # answer is shown under it (the reply itself used no memory: nothing is cited).
+    answers = [(n, m) for n, m in evidence if n in relevant]
+    missed = (answering and not numbers and bool(answers)
+              and any(says_not_knowing(s) for s in sentences))
+    if missed and best is None:
+        best = _citation(*_best(answers, question))
+    return Grounding(sentences, cited, citations, unsupported, best, missed)
+
+
+def _unfinished(sentence: str, last: Claim, known: Sources) -> bool:
+    """A stopped reply's last word, cut off mid-word: the first letters of a source word."""
+    if sentence.rstrip().endswith((".", "!", "?")):
+        return False
+    tail = sentence.rstrip().split()[-1].lower() if sentence.split() else ""
+    word = last.text.lower()
+    return tail.endswith(word) and any(w.startswith(word) and w != word for w in known.words)
 
 
 def _only_asks(text: str) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from ..memory.abstention import judge
 from .current_facts import about_present, newest_first, past_fact_lines
 from .fixed_replies import fixed_reply
 from .grounding import Grounding, check
@@ -28,9 +29,11 @@ def before_reply(svc: Any, db: Any, question: str, hits: list[Any],
 
 
 def after_reply(prepared: Any, reply: str) -> Grounding | None:
-    """The reply checked against the memories placed in its prompt and the profile facts."""
+    """The reply checked against the memories placed in its prompt and the profile facts.
+
+    A reply the person stopped is checked too (its kept part is stored like any reply)."""
     inputs: PromptInputs | None = getattr(prepared, "inputs", None)
-    if not reply or inputs is None or prepared.fixed or prepared.cancel.is_set():
+    if not reply or inputs is None or prepared.fixed:
         return None
     order = [h.memory.id for h in prepared.hits]
     placed = set(prepared.prompt.memory_ids)
@@ -40,7 +43,17 @@ def after_reply(prepared: Any, reply: str) -> Grounding | None:
     persona = inputs.persona
     said = [t.text for t in inputs.history if t.role == "user"]   # this conversation
     return check(reply, numbered, inputs.facts[:prepared.prompt.facts] + said, prepared.question,
-                 allowed=[persona.user_name, persona.assistant_name])
+                 allowed=[persona.user_name, persona.assistant_name],
+                 relevant=relevant_numbers(prepared.hits, prepared.question),
+                 cut=prepared.cancel.is_set())
+
+
+def relevant_numbers(hits: list[Any], question: str) -> set[int]:
+    """Recall-list numbers of the hits the calibrated signal calls relevant on their own,
+    when the search as a whole holds something relevant (abstention.judge)."""
+    if judge(hits, query=question).nothing_relevant:
+        return set()
+    return {n for n, hit in enumerate(hits, 1) if not judge([hit]).nothing_relevant}
 
 
 def trusted(grounding: Grounding | None) -> bool:

@@ -25,7 +25,7 @@ from secondme.degradation import note
 from secondme.llm.installed import model_label
 from secondme.memory.embeddings import prefer_single_thread_torch
 
-from ..grounded import linked_memory, reply_markdown, reply_note
+from ..grounded import finished_note, linked_memory, reply_markdown
 from ..messages import InputTrimmed, LoadState, RecallReady, ReplyFailed, ReplyFinished, ReplyTick
 from ..widgets.message import MessageView
 from ..widgets.prompt import PromptInput
@@ -287,22 +287,16 @@ class ChatScreen(Screen[None]):
         await self._drain()
         await self._stop_stream()
         result, reply = event.result, self._reply
-        if reply is None:        # the conversation was cleared while this reply stopped
-            self._set_generating(False)
-            self.refresh_status()
-            return
         if reply is not None:
             shown = reply_markdown(result)   # citations [n], unsupported part in italics
             if reply.markdown.source.strip() != shown:
                 await reply.markdown.update(shown)
-            if result.error:
-                reply.set_note(f"error: {result.error}", error=True)
-            elif result.cancelled:
-                reply.set_note("stopped")
-            elif not result.text:
-                reply.set_note("(no reply)")
-            else:
-                reply.set_note(reply_note(result))
+        if reply is None or self._reply is not reply:   # the conversation was cleared
+            self._set_generating(False)                 # while this reply stopped
+            self.refresh_status()
+            return
+        shown_note, error = finished_note(result)   # "stopped", grounding, error
+        reply.set_note(shown_note, error=error)
         self.query_one(RecallPanel).show(result.recalled, self._question)
         self._facts_soon()
         status = self.query_one(StatusBar)
