@@ -83,6 +83,8 @@ def insert(db: sqlite_utils.Database, record: dict[str, Any]) -> int:
             row[key] = json.dumps(row[key], ensure_ascii=False, sort_keys=True)
     if "pinned" in row:
         row["pinned"] = int(bool(row["pinned"]))
+    # Plain SQL, not the table API: imports write thousands of rows (see
+    # messages.insert_imported_message for the measured cost of each).
     columns = list(row)
     placeholders = ", ".join("?" for _ in columns)
     cursor = db.execute(

@@ -82,11 +82,7 @@ def next_version(db: sqlite_utils.Database, level: str, period_key: str) -> int:
 
 def insert(db: sqlite_utils.Database, row: dict[str, Any],
            sources: Iterable[tuple[str, int]]) -> int:
-    columns = list(row)
-    cursor = db.execute(
-        f"INSERT INTO summaries ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
-        [row[c] for c in columns])
-    summary_id = int(cursor.lastrowid)
+    summary_id = int(db.table("summaries").insert(row).last_pk)   # a few a run: the table API
     db.conn.executemany(
         "INSERT OR IGNORE INTO summary_sources (summary_id, source_type, source_id) "
         "VALUES (?, ?, ?)", [(summary_id, kind, int(source_id)) for kind, source_id in sources])
