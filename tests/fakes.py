@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -81,3 +81,15 @@ class FakeModel:
 
     def complete(self, prompt: str, **kwargs) -> str:
         return "".join(self.stream(prompt, **kwargs))
+
+
+def stop_after(session, pieces: int) -> Callable[[str], None]:
+    """An `on_piece` callback that stops the reply (as Esc does) once `pieces` arrived."""
+    seen: list[str] = []
+
+    def on_piece(piece: str) -> None:
+        seen.append(piece)
+        if len(seen) == pieces:
+            session.cancel()
+
+    return on_piece

@@ -16,7 +16,7 @@ from secondme.conversation.session import ChatBusy, ChatSession
 from storage import messages as msgs
 
 from .cli_runner import SECONDME
-from .fakes import FakeModel
+from .fakes import FakeModel, stop_after
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -70,14 +70,7 @@ def test_cancelling_keeps_the_partial_reply_everywhere(make_services):
     model = FakeModel(script=[["one ", "two ", "three ", "four"]])
     services = make_services(model=model)
     session = ChatSession(services)
-    seen: list[str] = []
-
-    def on_piece(piece: str) -> None:
-        seen.append(piece)
-        if len(seen) == 2:
-            session.cancel()
-
-    result = session.reply("count for me", on_piece=on_piece)
+    result = session.reply("count for me", on_piece=stop_after(session, pieces=2))
     assert result.cancelled and result.text == "one two"
     last = msgs.recent_messages(services.bank.db(), session.session_id)[-1]
     assert (last.role, last.text, last.meta.get("cancelled")) == ("assistant", "one two", True)

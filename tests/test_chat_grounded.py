@@ -12,6 +12,8 @@ from secondme.conversation.fixed_replies import DONT_REMEMBER
 from secondme.conversation.session import ChatSession, ReplyInterrupted
 from storage import evidence
 
+from .fakes import stop_after
+
 
 def weight_of(services, memory_id):
     return evidence.weights(services.bank.db(), [memory_id])[memory_id]
@@ -83,14 +85,7 @@ def test_a_stopped_reply_is_checked_marked_and_never_evidence(services, fake_mod
     planted = services.memory.remember(DOG)
     fake_model.script = [["Your dog ", "is called Rex. ", "He loves ", "the park."]]
     session = ChatSession(services)
-    seen: list[str] = []
-
-    def on_piece(piece: str) -> None:
-        seen.append(piece)
-        if len(seen) == 2:
-            session.cancel()
-
-    result = session.reply("What's my dog called?", on_piece=on_piece)
+    result = session.reply("What's my dog called?", on_piece=stop_after(session, pieces=2))
     assert result.cancelled and result.text == "Your dog is called Rex."
     assert result.grounding is not None and result.grounding.unsupported == [0]
     assert result.grounding.best.memory_id == planted and result.reinforced == []
@@ -102,14 +97,7 @@ def test_a_stopped_true_reply_cut_mid_word_is_not_marked(services, fake_model):
     planted = services.memory.remember(DOG)
     fake_model.script = [["Your dog ", "is called Bisc", "uit."]]
     session = ChatSession(services)
-    seen: list[str] = []
-
-    def on_piece(piece: str) -> None:
-        seen.append(piece)
-        if len(seen) == 2:
-            session.cancel()
-
-    result = session.reply("What's my dog called?", on_piece=on_piece)
+    result = session.reply("What's my dog called?", on_piece=stop_after(session, pieces=2))
     assert result.cancelled and result.text == "Your dog is called Bisc"
     assert result.grounding.supported and result.reinforced == [planted]
     assert weight_of(services, result.turn_memory_id) == evidence.QUESTION_ONLY

@@ -57,6 +57,24 @@ async def send(pilot, text: str) -> None:
     await pilot.press("enter")
 
 
+async def reply_to(app, pilot, question: str) -> MessageView:
+    """Sends a question once the app is ready; returns the finished reply's view."""
+    await settle(app, pilot)
+    await send(pilot, question)
+    await settle(app, pilot)
+    return app.screen.query(MessageView).last()
+
+
+async def stop_reply_to(app, pilot, question: str, after_word: str) -> MessageView:
+    """Sends a question and presses Esc once `after_word` streamed; returns the reply's view."""
+    await settle(app, pilot)
+    await send(pilot, question)
+    await wait_until(streamed(app, after_word))
+    await pilot.press("escape")
+    await settle(app, pilot)
+    return app.screen.query(MessageView).last()
+
+
 async def test_send_streams_the_reply_into_the_transcript(services, fake_model):
     fake_model.script = [["Hel", "lo ", "**there**"]]
     app = chat_app(services)
@@ -86,12 +104,7 @@ async def test_escape_mid_stream_keeps_the_partial_reply(make_services):
     services = make_services(model=model)
     app = chat_app(services)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
-        await send(pilot, "talk to me")
-        await wait_until(streamed(app, "w2"))
-        await pilot.press("escape")
-        await settle(app, pilot)
-        reply = app.screen.query(MessageView).last()
+        reply = await stop_reply_to(app, pilot, "talk to me", "w2")
         text = reply.markdown.source.strip("*")   # checked too: its made-up numbers in italics
         assert text.startswith("w0 w1 w2") and "w199" not in text
         assert "stopped" in str(reply.query_one(".note").render())

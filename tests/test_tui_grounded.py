@@ -18,7 +18,7 @@ from tui.widgets.message import MessageView
 from tui.widgets.recall import RecallPanel
 
 from .fakes import FakeModel
-from .test_tui_chat import chat_app, send, settle, streamed, wait_until
+from .test_tui_chat import chat_app, reply_to, send, settle, stop_reply_to
 
 FACT = "I'm learning Portuguese at a school in Lisbon."
 QUESTION = "What language am I learning at school?"
@@ -30,10 +30,7 @@ async def test_a_cited_reply_links_to_the_recall_entry_and_opens_the_inspector(s
     fake_model.script = [["You're learning ", "Portuguese."]]
     app = chat_app(services)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
-        await send(pilot, QUESTION)
-        await settle(app, pilot)
-        reply = app.screen.query(MessageView).last()
+        reply = await reply_to(app, pilot, QUESTION)
         assert reply.markdown.source == f"You're learning Portuguese. [\\[1\\]](memory:{planted})"
         assert not str(reply.query_one(".note").render()).strip()
         first = app.screen.query_one(RecallPanel).query_one(OptionList).get_option_at_index(0)
@@ -50,10 +47,7 @@ async def test_an_invented_answer_is_marked_with_the_real_memory_beside_it(servi
     fake_model.script = [["You're learning English."]]
     app = chat_app(services)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
-        await send(pilot, QUESTION)
-        await settle(app, pilot)
-        reply = app.screen.query(MessageView).last()
+        reply = await reply_to(app, pilot, QUESTION)
         assert reply.markdown.source == "*You're learning English.*"
         note = str(reply.query_one(".note").render())
         assert "not found in your memory" in note
@@ -82,10 +76,7 @@ async def test_i_dont_know_with_the_answer_recalled_shows_the_memory(services, f
     fake_model.script = [["I don't ", "know."]]
     app = chat_app(services)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
-        await send(pilot, "What's my dog called?")
-        await settle(app, pilot)
-        reply = app.screen.query(MessageView).last()
+        reply = await reply_to(app, pilot, "What's my dog called?")
         assert reply.markdown.source == "I don't know."        # nothing false to mark
         note = str(reply.query_one(".note").render())
         assert note == f"From your memory, 1 May 2024: {DOG}"
@@ -98,10 +89,7 @@ async def test_i_dont_know_stays_unmarked_when_nothing_relevant_was_recalled(ser
     fake_model.script = [["I don't know."]]
     app = chat_app(services)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
-        await send(pilot, "What's my dog called?")
-        await settle(app, pilot)
-        reply = app.screen.query(MessageView).last()
+        reply = await reply_to(app, pilot, "What's my dog called?")
         assert reply.markdown.source == "I don't know."
         assert not str(reply.query_one(".note").render()).strip()
 
@@ -114,12 +102,7 @@ async def test_a_stopped_invented_reply_is_marked_and_never_evidence(make_servic
     app = chat_app(services)
     seen = []
     async with app.run_test(size=(120, 40), message_hook=seen.append) as pilot:
-        await settle(app, pilot)
-        await send(pilot, "What's my dog called?")
-        await wait_until(streamed(app, "w1"))
-        await pilot.press("escape")
-        await settle(app, pilot)
-        reply = app.screen.query(MessageView).last()
+        reply = await stop_reply_to(app, pilot, "What's my dog called?", "w1")
         assert reply.markdown.source.startswith("*Your dog is called Rex.*")
         note = str(reply.query_one(".note").render())
         assert note.startswith("stopped\nnot found in your memory")
