@@ -147,7 +147,9 @@ def main() -> None:
     args = parser.parse_args()
     logging.getLogger("apscheduler").setLevel(logging.ERROR)   # "skipped: already running"
     home = Path(tempfile.mkdtemp(prefix="secondme-bench-chatjobs-"))
-    settings = load_settings(home, n_ctx=2048, temperature=0.0, max_reply_tokens=args.tokens)
+    # fixed_replies off: an "I don't remember" needs no model and would time nothing.
+    settings = load_settings(home, n_ctx=2048, temperature=0.0, max_reply_tokens=args.tokens,
+                             fixed_replies=False)
     bank = create_bank(home, PASSPHRASE, FAST_KDF)
     out: dict = {"machine": machine_info(), "replies": args.replies, "tokens": args.tokens}
     services = build_services(settings, bank, Clock(NOW), model=load_model(settings))
