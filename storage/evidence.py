@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from .by_id import select_memories
 from .sqlcipher import sqlite_utils
 
 ASSISTANT_LABELS = ("second me", "assistant", "ai", "bot", "ai companion", "chatgpt", "claude",
@@ -86,15 +87,7 @@ def weight(kind: str, trust: str, person_text: str | None) -> float:
 
 def weights(db: sqlite_utils.Database, ids: Iterable[int]) -> dict[int, float]:
     """id → evidence weight, for many candidates at once."""
-    wanted = list(dict.fromkeys(int(i) for i in ids))
-    found: dict[int, float] = {}
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start:start + 500]
-        marks = ",".join("?" for _ in chunk)
-        for r in db.execute(f"SELECT id, evidence FROM memories WHERE id IN ({marks})",
-                            chunk).fetchall():
-            found[r[0]] = float(r[1])
-    return found
+    return {r[0]: float(r[1]) for r in select_memories(db, "id, evidence", ids)}
 
 
 FTS_COLUMNS = "search_text, text"   # bm25() weights follow this order

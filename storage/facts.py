@@ -7,11 +7,14 @@ portrait keeps its history.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from . import audit as audit_log
 from . import memories as memory_rows
 from .sqlcipher import sqlite_utils
+
+NotFoundError = sqlite_utils.db.NotFoundError
 
 REDACTED = "[forgotten]"   # value and quote of a fact whose every source was forgotten
 
@@ -46,8 +49,9 @@ def insert(db: sqlite_utils.Database, row: dict[str, Any]) -> int:
 
 def update(db: sqlite_utils.Database, fact_id: int, **changes: Any) -> None:
     """Changes columns of one fact; an unknown id changes nothing."""
-    if changes and get(db, fact_id) is not None:
-        db.table("profile_facts").update(fact_id, changes)
+    if changes:
+        with contextlib.suppress(NotFoundError):   # the table API looks the row up itself
+            db.table("profile_facts").update(fact_id, changes)
 
 
 def delete(db: sqlite_utils.Database, fact_id: int) -> int:

@@ -12,19 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from .by_id import chunks, marks
 from .sqlcipher import sqlite_utils
 
 Db = sqlite_utils.Database
-
-
-def _chunks(ids: Iterable[Any], size: int = 500) -> Iterable[list[Any]]:
-    wanted = list(dict.fromkeys(ids))
-    for start in range(0, len(wanted), size):
-        yield wanted[start:start + size]
-
-
-def _marks(chunk: list[Any]) -> str:
-    return ",".join("?" for _ in chunk)
 
 
 # -- summaries ------------------------------------------------------------------------------
@@ -32,8 +23,8 @@ def summaries_using(db: Db, memory_ids: Iterable[int]) -> set[int]:
     """Every summary (any version) built from these memories, or whose own memory is one of
     them, and every summary built from those, up to the life summary."""
     found: set[int] = set()
-    for chunk in _chunks(int(i) for i in memory_ids):
-        m = _marks(chunk)
+    for chunk in chunks(int(i) for i in memory_ids):
+        m = marks(chunk)
         found.update(r[0] for r in db.execute(
             f"SELECT summary_id FROM summary_sources WHERE source_type = 'memory' "
             f"AND source_id IN ({m}) UNION SELECT id FROM summaries WHERE memory_id IN ({m})",
@@ -61,10 +52,10 @@ def summaries_above(db: Db, summary_ids: Iterable[int]) -> set[int]:
     frontier = set(found)
     while frontier:
         above: set[int] = set()
-        for chunk in _chunks(frontier):
+        for chunk in chunks(frontier):
             above.update(r[0] for r in db.execute(
                 f"SELECT summary_id FROM summary_sources WHERE source_type = 'summary' "
-                f"AND source_id IN ({_marks(chunk)})", chunk).fetchall())
+                f"AND source_id IN ({marks(chunk)})", chunk).fetchall())
         frontier = above - found
         found |= frontier
     return found
@@ -72,9 +63,9 @@ def summaries_above(db: Db, summary_ids: Iterable[int]) -> set[int]:
 
 def summary_memory_ids(db: Db, summary_ids: Iterable[int]) -> list[int]:
     out: list[int] = []
-    for chunk in _chunks(summary_ids):
+    for chunk in chunks(summary_ids):
         out.extend(r[0] for r in db.execute(
-            f"SELECT memory_id FROM summaries WHERE id IN ({_marks(chunk)}) "
+            f"SELECT memory_id FROM summaries WHERE id IN ({marks(chunk)}) "
             "AND memory_id IS NOT NULL", chunk).fetchall())
     return out
 
@@ -82,8 +73,8 @@ def summary_memory_ids(db: Db, summary_ids: Iterable[int]) -> list[int]:
 def delete_summaries(db: Db, summary_ids: Iterable[int]) -> int:
     """Deletes the rows themselves (not a 'withdrawn' marker), with their links both ways."""
     deleted = 0
-    for chunk in _chunks(summary_ids):
-        m = _marks(chunk)
+    for chunk in chunks(summary_ids):
+        m = marks(chunk)
         db.execute(f"DELETE FROM summary_sources WHERE summary_id IN ({m}) OR "
                    f"(source_type = 'summary' AND source_id IN ({m}))", [*chunk, *chunk])
         deleted += db.execute(f"DELETE FROM summaries WHERE id IN ({m})", chunk).rowcount
@@ -143,8 +134,8 @@ def set_fact_evidence(db: Db, fact_id: int, evidence: str) -> None:
 def delete_messages(db: Db, message_ids: Iterable[int]) -> list[dict[str, Any]]:
     """Deletes messages; returns (id, session_id, role, text) of those that existed."""
     gone: list[dict[str, Any]] = []
-    for chunk in _chunks(int(i) for i in message_ids):
-        m = _marks(chunk)
+    for chunk in chunks(int(i) for i in message_ids):
+        m = marks(chunk)
         gone.extend(dict(r) for r in db.query(
             f"SELECT id, session_id, role, text, source FROM messages WHERE id IN ({m})", chunk))
         db.execute(f"DELETE FROM messages WHERE id IN ({m})", chunk)
@@ -202,26 +193,26 @@ def documents_under(db: Db, path: str) -> list[int]:
 
 def document_memory_ids(db: Db, document_ids: Iterable[int]) -> list[int]:
     out: list[int] = []
-    for chunk in _chunks(document_ids):
+    for chunk in chunks(document_ids):
         out.extend(r[0] for r in db.execute(
-            f"SELECT id FROM memories WHERE document_id IN ({_marks(chunk)})", chunk))
+            f"SELECT id FROM memories WHERE document_id IN ({marks(chunk)})", chunk))
     return out
 
 
 def document_sessions(db: Db, document_ids: Iterable[int]) -> list[str]:
     """Chat sessions an import created (their meta names the document)."""
     out: list[str] = []
-    for chunk in _chunks(document_ids):
+    for chunk in chunks(document_ids):
         out.extend(r[0] for r in db.execute(
             "SELECT id FROM sessions WHERE json_valid(meta) AND "
-            f"json_extract(meta, '$.document_id') IN ({_marks(chunk)})", chunk))
+            f"json_extract(meta, '$.document_id') IN ({marks(chunk)})", chunk))
     return out
 
 
 def delete_documents(db: Db, document_ids: Iterable[int]) -> int:
     deleted = 0
-    for chunk in _chunks(document_ids):
-        deleted += db.execute(f"DELETE FROM documents WHERE id IN ({_marks(chunk)})",
+    for chunk in chunks(document_ids):
+        deleted += db.execute(f"DELETE FROM documents WHERE id IN ({marks(chunk)})",
                               chunk).rowcount
     return deleted
 
@@ -271,18 +262,18 @@ def add_tombstones(db: Db, hashes: Iterable[str], at: str) -> None:
 
 def tombstoned(db: Db, hashes: Iterable[str]) -> set[str]:
     found: set[str] = set()
-    for chunk in _chunks(hashes):
+    for chunk in chunks(hashes):
         found.update(r[0] for r in db.execute(
-            f"SELECT content_hash FROM forgotten WHERE content_hash IN ({_marks(chunk)})", chunk))
+            f"SELECT content_hash FROM forgotten WHERE content_hash IN ({marks(chunk)})", chunk))
     return found
 
 
 def redact_audit(db: Db, entity: str, entity_ids: Iterable[int], note: str) -> int:
     """Keeps each entry's action, drops its before/after (the text and values)."""
     done = 0
-    for chunk in _chunks(entity_ids):
+    for chunk in chunks(entity_ids):
         done += db.execute(f"UPDATE audit_log SET before = NULL, after = NULL, note = ? "
-                           f"WHERE entity = ? AND entity_id IN ({_marks(chunk)})",
+                           f"WHERE entity = ? AND entity_id IN ({marks(chunk)})",
                            [note, entity, *chunk]).rowcount
     return done
 

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from . import evidence
+from .by_id import chunks, marks, select_memories
 from .records import MEMORY_KINDS, TRUST_LEVELS, Memory
 from .sqlcipher import sqlite_utils
 from .text import QUERY_WORDS, STOPWORDS
@@ -100,12 +101,10 @@ def get(db: sqlite_utils.Database, memory_id: int) -> Memory | None:
 
 
 def get_many(db: sqlite_utils.Database, ids: Iterable[int]) -> dict[int, Memory]:
-    wanted = list(dict.fromkeys(int(i) for i in ids))
     found: dict[int, Memory] = {}
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start:start + 500]
-        marks = ",".join("?" for _ in chunk)
-        for row in db.query(f"SELECT {COLUMNS} FROM memories WHERE id IN ({marks})", chunk):
+    for chunk in chunks(int(i) for i in ids):
+        for row in db.query(f"SELECT {COLUMNS} FROM memories WHERE id IN ({marks(chunk)})",
+                            chunk):
             found[row["id"]] = Memory.from_row(row)
     return found
 
@@ -181,15 +180,7 @@ RANK_COLUMNS = "id, state, kind, event_at, strength, last_reinforced_at, pinned"
 
 def rank_fields(db: sqlite_utils.Database, ids: Iterable[int]) -> dict[int, tuple]:
     """The few columns ranking needs (no text, no JSON), for many candidates at once."""
-    wanted = list(dict.fromkeys(int(i) for i in ids))
-    found: dict[int, tuple] = {}
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start:start + 500]
-        marks = ",".join("?" for _ in chunk)
-        for r in db.execute(f"SELECT {RANK_COLUMNS} FROM memories WHERE id IN ({marks})",
-                            chunk).fetchall():
-            found[r[0]] = tuple(r)
-    return found
+    return {r[0]: tuple(r) for r in select_memories(db, RANK_COLUMNS, ids)}
 
 
 PRUNE_FROM_MEMORIES = 5000   # below this every term is cheap enough
@@ -217,14 +208,7 @@ def prune_common_terms(db: sqlite_utils.Database, match: str) -> str:
 
 
 def _state_kind(db: sqlite_utils.Database, ids: list[int]) -> dict[int, tuple[str, str]]:
-    found: dict[int, tuple[str, str]] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        marks = ",".join("?" for _ in chunk)
-        for r in db.execute(f"SELECT id, state, kind FROM memories WHERE id IN ({marks})",
-                            chunk).fetchall():
-            found[r[0]] = (r[1], r[2])
-    return found
+    return {r[0]: (r[1], r[2]) for r in select_memories(db, "id, state, kind", ids)}
 
 
 def iter_embeddings(db: sqlite_utils.Database, model: str,
@@ -298,15 +282,8 @@ def iter_vectors(db: sqlite_utils.Database, model: str, *,
 def vector_rows(db: sqlite_utils.Database,
                 ids: Iterable[int]) -> dict[int, tuple[bytes | None, str | None, str, str]]:
     """id → (blob, model, state, kind) for the ids that still exist."""
-    wanted = list(dict.fromkeys(int(i) for i in ids))
-    found: dict[int, tuple[bytes | None, str | None, str, str]] = {}
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start:start + 500]
-        marks = ",".join("?" for _ in chunk)
-        for r in db.execute(f"SELECT id, embedding, embedding_model, state, kind FROM memories "
-                            f"WHERE id IN ({marks})", chunk).fetchall():
-            found[r[0]] = (r[1], r[2], r[3], r[4])
-    return found
+    return {r[0]: (r[1], r[2], r[3], r[4])
+            for r in select_memories(db, "id, embedding, embedding_model, state, kind", ids)}
 
 
 def changed_since(db: sqlite_utils.Database, audit_id: int,

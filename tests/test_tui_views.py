@@ -57,11 +57,25 @@ async def shown(pilot) -> None:
 
 def highlight_memory(screen, selector: str, memory_id: int) -> None:
     listing = screen.query_one(selector, OptionList)
-    listing.highlighted = next(i for i in range(listing.option_count)
-                               if listing.get_option_at_index(i).id == f"m{memory_id}")
+    highlight(listing, f"m{memory_id}")
 
 
 # -- timeline -----------------------------------------------------------------------------
+
+async def profile_at(pilot, app, fact_id: int) -> tuple:
+    """The loaded profile screen with its cursor on fact `fact_id`: (screen, facts list)."""
+    screen = app.screen
+    await settle(pilot, lambda: screen.loaded)
+    listing = screen.query_one("#pf-facts", OptionList)
+    highlight(listing, f"f{fact_id}")
+    return screen, listing
+
+
+def highlight(listing: OptionList, option_id: str) -> None:
+    """Moves the list's cursor to the option with this id."""
+    listing.highlighted = next(i for i in range(listing.option_count)
+                               if listing.get_option_at_index(i).id == option_id)
+
 async def test_timeline_opens_on_the_latest_month_and_navigates(services):
     seed_views(services)
     app = ViewApp(lambda: TimelineScreen(services))
@@ -226,8 +240,7 @@ async def test_profile_lists_facts_by_category_with_evidence(services):
         await pilot.press("h")
         await settle(pilot, lambda: screen.loaded)
         listing = screen.query_one("#pf-facts", OptionList)
-        listing.highlighted = next(i for i in range(listing.option_count)
-                                   if listing.get_option_at_index(i).id == f"f{ids['fact']}")
+        highlight(listing, f"f{ids['fact']}")
         await pilot.pause()
         detail = text_of(screen, "#pf-detail")
         assert "Evidence" in detail and "My sister Mia moved to Porto" in detail
@@ -241,11 +254,7 @@ async def test_profile_correct_and_delete(services):
     ids = seed_views(services)
     app = ViewApp(lambda: ProfileScreen(services))
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = app.screen
-        await settle(pilot, lambda: screen.loaded)
-        listing = screen.query_one("#pf-facts", OptionList)
-        listing.highlighted = next(i for i in range(listing.option_count)
-                                   if listing.get_option_at_index(i).id == f"f{ids['fact']}")
+        screen, listing = await profile_at(pilot, app, ids["fact"])
         await pilot.press("e")
         assert isinstance(app.screen, TextPromptModal)
         field = app.screen.query_one("#answer", Input)
@@ -262,8 +271,7 @@ async def test_profile_correct_and_delete(services):
         await settle(pilot, lambda: screen.loaded)
         assert any("Vila Nova de Gaia" in f for f in options(screen, "#pf-facts"))
 
-        listing.highlighted = next(i for i in range(listing.option_count)
-                                   if listing.get_option_at_index(i).id == f"f{ids['goal']}")
+        highlight(listing, f"f{ids['goal']}")
         await pilot.press("d")
         assert isinstance(app.screen, ConfirmModal)
         await pilot.press("y")
@@ -291,15 +299,10 @@ async def test_profile_shows_when_a_quote_is_no_longer_in_its_memory(services):
     services.memory.edit(ids["porto"], "Mia visited Porto once.")
     app = ViewApp(lambda: ProfileScreen(services))
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = app.screen
-        await settle(pilot, lambda: screen.loaded)
-        listing = screen.query_one("#pf-facts", OptionList)
-        listing.highlighted = next(i for i in range(listing.option_count)
-                                   if listing.get_option_at_index(i).id == f"f{ids['fact']}")
+        screen, listing = await profile_at(pilot, app, ids["fact"])
         await pilot.pause()
         assert "quote no longer found" in text_of(screen, "#pf-detail")
-        listing.highlighted = next(i for i in range(listing.option_count)
-                                   if listing.get_option_at_index(i).id == f"f{ids['goal']}")
+        highlight(listing, f"f{ids['goal']}")
         await pilot.pause()
         assert "quote no longer found" not in text_of(screen, "#pf-detail")
 

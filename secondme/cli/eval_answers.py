@@ -5,29 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from .app import emit_json
+from .progress import one_bar
 
 
 def run_answers(settings: Any, dataset: Any, embedder: Any, *, limit_questions: int | None,
                 as_json: bool) -> None:
     from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
 
     from ..evaluation.answers import evaluate_answers, work_units
     from ..services import load_model
 
-    console = Console(stderr=True)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task("loading the model",
-                                 total=work_units(dataset, limit_questions))
+    with one_bar("loading the model", work_units(dataset, limit_questions)) as (progress, task):
         model = load_model(settings)
 
         def advance(what: str, done: int) -> None:

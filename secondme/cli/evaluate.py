@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from .app import JsonOpt, app, emit_json, state
+from .progress import one_bar
 
 METRICS_SHOWN = ("recall@1", "recall@5", "recall@10", "hit@5", "mrr")
 
@@ -56,14 +57,6 @@ def eval_command(
 ) -> None:
     """Measure retrieval (our retriever vs BM25 vs embeddings), or with --answers the replies."""
     from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
 
     from ..evaluation.formats import load_dataset
     from ..evaluation.harness import evaluate, work_units
@@ -79,11 +72,7 @@ def eval_command(
         run_answers(state(ctx).settings(), dataset, embedder, limit_questions=limit_questions,
                     as_json=as_json)
         return
-    console = Console(stderr=True)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task("loading the embedder", total=work_units(dataset))
+    with one_bar("loading the embedder", work_units(dataset)) as (progress, task):
 
         def advance(stage: str, done: int, total: int | None) -> None:
             progress.update(task, description=stage, completed=done, total=total)

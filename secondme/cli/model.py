@@ -8,17 +8,12 @@ from typing import Annotated, Any
 
 import typer
 
+from ..paths import model_cache_dir
 from .app import JsonOpt, app, emit_json, state
 
 model_app = typer.Typer(help="List, download and switch the language model.",
                         no_args_is_help=True)
 app.add_typer(model_app, name="model")
-
-
-def _models_dir() -> Path:
-    from ..llm.installed import models_dir
-
-    return models_dir()
 
 
 def _active(ctx: typer.Context) -> str | None:
@@ -84,7 +79,7 @@ def pull(ctx: typer.Context,
             progress.update(task, completed=done, total=total or None)
 
         try:
-            path = fetch(entry, _models_dir(), progress=advance)
+            path = fetch(entry, model_cache_dir(), progress=advance)
         except DownloadError as exc:
             typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
             raise typer.Exit(2) from None
@@ -120,8 +115,8 @@ def remove(ctx: typer.Context,
     from ..llm.download import installed_path, staging_dir
 
     entry = find(name)
-    path = installed_path(_models_dir(), entry)
-    stage = staging_dir(_models_dir(), entry)
+    path = installed_path(model_cache_dir(), entry)
+    stage = staging_dir(model_cache_dir(), entry)
     if not path.exists() and not stage.exists():
         raise CatalogError(f"{name} is not downloaded")
     active = _active(ctx)

@@ -5,6 +5,8 @@ Both take the one callback shape of `secondme.progress` (`stage, done, total`).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import Any
 
@@ -65,6 +67,25 @@ class JobBars:
         self.bars.remove_task(task)
 
 
+@contextmanager
+def one_bar(description: str, total: int | None) -> Iterator[tuple[Any, Any]]:
+    """One transient Rich bar on stderr for one long run (`eval`): the bars and its task id."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+    from rich.progress import Progress as RichProgress
+
+    bars = RichProgress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), TimeRemainingColumn(), console=stderr_console(),
+                        transient=True)
+    with bars:
+        yield bars, bars.add_task(description, total=total)
+
+
 def describe(progress: dict[str, Any] | None) -> str:
     """`embed 40/100 (40%)` for a running job's stored progress; '' when there is none."""
     if not progress:
@@ -75,4 +96,4 @@ def describe(progress: dict[str, Any] | None) -> str:
     return f"{progress.get('stage', '')} {count}" + (f" ({pct}%)" if pct is not None else "")
 
 
-__all__ = ["JobBars", "describe", "stderr_console"]
+__all__ = ["JobBars", "describe", "one_bar", "stderr_console"]

@@ -29,10 +29,6 @@ class InstalledModel:
     active: bool
 
 
-def models_dir() -> Path:
-    return model_cache_dir()
-
-
 def _is_active(active: str | None, path: Path) -> bool:
     return bool(active) and Path(active).expanduser() == path
 
@@ -41,11 +37,12 @@ def catalog_rows(active: str | None) -> list[dict[str, Any]]:
     """Every catalog entry, installed or not (the rows of `secondme model list`)."""
     out = []
     for entry in load_catalog():
-        path = installed_path(models_dir(), entry)
+        path = installed_path(model_cache_dir(), entry)
         out.append({"name": entry.name, "title": entry.title, "repo": entry.repo,
                     "file": entry.file, "size_mb": entry.size_mb, "licence": entry.licence,
                     "ram_gb": entry.ram_gb, "chat_template": entry.chat_template,
-                    "installed": path.is_file(), "active": _is_active(active, path)})
+                    "installed": path.is_file(), "active": _is_active(active, path),
+                    "path": str(path)})
     return out
 
 
@@ -55,8 +52,7 @@ def installed_models(active: str | None) -> list[InstalledModel]:
     out = [InstalledModel(DEFAULT, DEFAULT_TITLE, None, not active)]
     for row in catalog_rows(active):
         if row["installed"]:
-            out.append(InstalledModel(row["name"], row["title"],
-                                      str(models_dir() / row["file"]), row["active"]))
+            out.append(InstalledModel(row["name"], row["title"], row["path"], row["active"]))
     if active and not any(m.active for m in out):
         path = Path(active).expanduser()
         out.append(InstalledModel(str(path), path.name, str(path), True))
@@ -77,7 +73,7 @@ def resolve(target: str) -> Path | None:
         except CatalogError:
             raise CatalogError(f"{target!r} is neither a catalog name nor a model file") \
                 from None
-        path = installed_path(models_dir(), entry)
+        path = installed_path(model_cache_dir(), entry)
         if not path.is_file():
             raise CatalogError(f"{target} is not downloaded yet: run `secondme model pull "
                                f"{target}` first")
@@ -99,7 +95,7 @@ def model_label(path: str, name: str) -> str:
     try:
         target = Path(path).expanduser().resolve()
         for entry in load_catalog():
-            if installed_path(models_dir(), entry).resolve() == target:
+            if installed_path(model_cache_dir(), entry).resolve() == target:
                 return entry.title
     except (CatalogError, OSError):
         pass
